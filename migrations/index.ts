@@ -1,0 +1,4 @@
+import { CreateFoundation1764547200000 } from './1764547200000-CreateFoundation';
+
+/** Every migration, oldest first. Listed explicitly so ts-jest and the compiled build load the same set. */
+export const migrations = [CreateFoundation1764547200000];

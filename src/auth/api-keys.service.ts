@@ -1,0 +1,69 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { createHash, randomBytes } from 'node:crypto';
+import { DataSource, IsNull } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
+import { ApiError } from '../common/errors/api-error';
+import { Actor } from './actor';
+import { ApiKey, Role } from './api-key.entity';
+
+const KEY_PREFIX = 'tid_';
+
+/**
+ * Keys are 32 random bytes, so a fast SHA-256 is enough to store them: unlike passwords they
+ * cannot be guessed from a dictionary, and lookups stay one index probe per request.
+ */
+export function hashApiKey(key: string): string {
+  return createHash('sha256').update(key).digest('hex');
+}
+
+@Injectable()
+export class ApiKeysService {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly audit: AuditService,
+  ) {}
+
+  async create(name: string, role: Role, actor: Actor): Promise<{ key: string; apiKey: ApiKey }> {
+    const key = KEY_PREFIX + randomBytes(32).toString('base64url');
+    const apiKey = await this.db.transaction(async (tx) => {
+      const saved = await tx.getRepository(ApiKey).save(
+        tx.getRepository(ApiKey).create({ name, role, keyPrefix: key.slice(0, 10), keyHash: hashApiKey(key) }),
+      );
+      await this.audit.record(tx, actor, 'api_key.create', 'api_key', saved.id, { name, role });
+      return saved;
+    });
+    delete (apiKey as Partial<ApiKey>).keyHash;
+    return { key, apiKey };
+  }
+
+  list(): Promise<ApiKey[]> {
+    return this.db.getRepository(ApiKey).find({ order: { createdAt: 'ASC' } });
+  }
+
+  async revoke(id: string, actor: Actor): Promise<ApiKey> {
+    return this.db.transaction(async (tx) => {
+      const repo = tx.getRepository(ApiKey);
+      const key = await repo.findOneBy({ id });
+      if (!key) throw ApiError.notFound('API key', id);
+      if (!key.revokedAt) {
+        key.revokedAt = new Date();
+        await repo.update({ id, revokedAt: IsNull() }, { revokedAt: key.revokedAt });
+        await this.audit.record(tx, actor, 'api_key.revoke', 'api_key', id, {});
+      }
+      return key;
+    });
+  }
+
+  /** The live key behind a presented secret, or null. */
+  async authenticate(presented: string): Promise<ApiKey | null> {
+    const key = await this.db
+      .getRepository(ApiKey)
+      .findOne({ where: { keyHash: hashApiKey(presented), revokedAt: IsNull() } });
+    if (key && (!key.lastUsedAt || Date.now() - key.lastUsedAt.getTime() > 60_000)) {
+      // Coarse on purpose: one write a minute per key, not one per request.
+      await this.db.getRepository(ApiKey).update({ id: key.id }, { lastUsedAt: new Date() });
+    }
+    return key;
+  }
+}

@@ -1,0 +1,91 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
+
+const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
+
+/**
+ * Every environment variable Tidings reads, validated once at start-up.
+ * Nothing else in the code reads process.env.
+ */
+export class AppConfig {
+  @IsIn(['development', 'production', 'test'])
+  NODE_ENV: 'development' | 'production' | 'test' = 'development';
+
+  @Transform(toInt)
+  @IsInt({ message: 'PORT must be an integer between 0 and 65535' })
+  @Min(0)
+  @Max(65535)
+  PORT = 3000;
+
+  @IsString()
+  HOST = '0.0.0.0';
+
+  /** A PostgreSQL URL. When absent, an embedded PostgreSQL (PGlite) in EMBEDDED_DB_DIR is used. */
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\/.+/, { message: 'DATABASE_URL must be a postgres:// or postgresql:// URL' })
+  DATABASE_URL?: string;
+
+  @IsString()
+  EMBEDDED_DB_DIR = './var/db';
+
+  @Transform(toInt)
+  @IsInt({ message: 'DB_POOL_SIZE must be an integer between 1 and 100' })
+  @Min(1)
+  @Max(100)
+  DB_POOL_SIZE = 10;
+
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL = 'info';
+
+  /**
+   * Signs public tokens and keys the hashes of erased identities. Required in production; in
+   * development and test a random one is generated once and kept in var/secret.key.
+   */
+  @IsOptional()
+  @MinLength(32, { message: 'SECRET_KEY must be at least 32 characters' })
+  SECRET_KEY?: string;
+
+  @IsString()
+  IMPORT_DIR = './var/imports';
+
+  /** Region used to read phone numbers written without a country code (ISO 3166-1 alpha-2). */
+  @IsOptional()
+  @Matches(/^[A-Z]{2}$/, { message: 'DEFAULT_PHONE_REGION must be an ISO 3166-1 alpha-2 code such as CN or US' })
+  DEFAULT_PHONE_REGION?: string;
+
+  @Matches(/^\d+(kb|mb)$/, { message: 'JSON_BODY_LIMIT must look like 100kb or 1mb' })
+  JSON_BODY_LIMIT = '1mb';
+
+  @Transform(toInt)
+  @IsInt({ message: 'IMPORT_MAX_BYTES must be a positive integer' })
+  @Min(1)
+  IMPORT_MAX_BYTES = 2 * 1024 * 1024 * 1024;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const known = Object.keys(new AppConfig()).concat(['DATABASE_URL', 'SECRET_KEY', 'DEFAULT_PHONE_REGION']);
+  const relevant = Object.fromEntries(
+    Object.entries(env).filter(([key, value]) => known.includes(key) && value !== undefined && value !== ''),
+  );
+  const config = plainToInstance(AppConfig, relevant);
+  const errors = validateSync(config, { whitelist: false });
+  if (errors.length > 0) {
+    // One line per variable, naming it and what was given, so every mistake is fixed in one go.
+    throw new ConfigError(
+      errors.map((e) => {
+        const reasons = [...new Set(Object.values(e.constraints ?? {}).map((m) => m.replace(new RegExp(`^${e.property} `), '')))];
+        return `${e.property}=${JSON.stringify(env[e.property] ?? '')}: ${reasons.join('; ')}`;
+      }),
+    );
+  }
+  if (config.NODE_ENV === 'production' && !config.SECRET_KEY) {
+    throw new ConfigError(['SECRET_KEY: required when NODE_ENV=production (at least 32 characters)']);
+  }
+  return config;
+}

@@ -1,0 +1,13 @@
+import { Global, Module } from '@nestjs/common';
+import { AppConfig, loadConfig } from './app-config';
+import { SecretKey, resolveSecretKey } from './secret-key';
+
+@Global()
+@Module({
+  providers: [
+    { provide: AppConfig, useFactory: () => loadConfig() },
+    { provide: SecretKey, inject: [AppConfig], useFactory: (config: AppConfig) => resolveSecretKey(config) },
+  ],
+  exports: [AppConfig, SecretKey],
+})
+export class ConfigModule {}

@@ -1,0 +1,7 @@
+import { AuditEntry } from '../audit/audit-entry.entity';
+import { ApiKey } from '../auth/api-key.entity';
+import { ConsentEvent } from '../contacts/consent-event.entity';
+import { Contact } from '../contacts/contact.entity';
+
+/** Every entity, listed once for the data source. */
+export const entities = [ApiKey, AuditEntry, Contact, ConsentEvent];

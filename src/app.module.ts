@@ -1,7 +1,6 @@
 import { Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
-import { randomUUID } from 'node:crypto';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { ApiExceptionFilter } from './common/errors/api-exception.filter';
@@ -11,8 +10,6 @@ import { ContactsModule } from './contacts/contacts.module';
 import { DatabaseLocationModule, DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 
-const REQUEST_ID = /^[\w.-]{1,64}$/;
-
 @Module({
   imports: [
     ConfigModule,
@@ -21,13 +18,8 @@ const REQUEST_ID = /^[\w.-]{1,64}$/;
       useFactory: (config: AppConfig) => ({
         pinoHttp: {
           level: config.LOG_LEVEL,
-          // A caller's own request id is kept when it is sane, so logs join up across services.
-          genReqId: (req, res) => {
-            const given = req.headers['x-request-id'];
-            const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
-            res.setHeader('X-Request-Id', id);
-            return id;
-          },
+          // assignRequestId (the first middleware) has already chosen the id and set the header.
+          genReqId: (req) => String(req.headers['x-request-id']),
           redact: ['req.headers.authorization', 'req.headers.cookie'],
           autoLogging: { ignore: (req) => req.url === '/health' },
         },

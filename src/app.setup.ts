@@ -5,11 +5,13 @@ import { Logger } from 'nestjs-pino';
 import { AppConfig } from './config/app-config';
 import { rejectUnreadableBody } from './common/errors/body-errors';
 import { createValidationPipe } from './common/errors/validation';
+import { assignRequestId } from './common/request-id';
 
 /** Everything main.ts does to the application besides listening; the tests use it too. */
 export function configureApp(app: NestExpressApplication): INestApplication {
   const config = app.get(AppConfig);
   app.useLogger(app.get(Logger));
+  app.use(assignRequestId);
   app.useBodyParser('json', { limit: config.JSON_BODY_LIMIT });
   app.use(rejectUnreadableBody);
   app.set('trust proxy', 'loopback');

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
+import { Presets, SingleBar } from 'cli-progress';
 import { parseArgs } from 'node:util';
 import { DataSource } from 'typeorm';
 import { AppModule } from './app.module';
@@ -7,14 +8,19 @@ import { SYSTEM_ACTOR } from './auth/actor';
 import { ROLES, Role } from './auth/api-key.entity';
 import { ApiKeysService } from './auth/api-keys.service';
 import { ConfigError } from './config/app-config';
+import { ImportProgress } from './contacts/import/contact-import.processor';
+import { ContactImportService } from './contacts/import/contact-import.service';
+import { ImportFileError } from './contacts/import/contact-row.parser';
+import { IMPORT_FORMATS, ImportFormat } from './contacts/import/import-job.entity';
 
 const USAGE = `Usage: npm run cli -- <command>
   migrate [--revert]                     run pending migrations (or revert the last one)
   apikey create --role <admin|marketer|viewer> [--name <name>]
   apikey list
-  apikey revoke <id>`;
+  apikey revoke <id>
+  import <file> [--format csv|jsonl]     import contacts (format from .csv/.jsonl/.ndjson when not given)`;
 
-type Command = (app: Awaited<ReturnType<typeof NestFactory.createApplicationContext>>, args: string[]) => Promise<void>;
+type Command = (app: Awaited<ReturnType<typeof NestFactory.createApplicationContext>>, args: string[]) => Promise<number | void>;
 
 const commands: Record<string, Command> = {
   async migrate(app, args) {
@@ -49,7 +55,42 @@ const commands: Record<string, Command> = {
       throw new UsageError('apikey needs create, list or revoke <id>');
     }
   },
+
+  async import(app, args) {
+    const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { format: { type: 'string' } } });
+    if (positionals.length !== 1) throw new UsageError('import needs exactly one file');
+    if (values.format !== undefined && !IMPORT_FORMATS.includes(values.format as ImportFormat)) {
+      throw new UsageError(`--format must be one of ${IMPORT_FORMATS.join(', ')}`);
+    }
+    const bar = new SingleBar(
+      { format: 'Importing [{bar}] {percentage}% | {done} of {size} | {seen} rows, {failed} left out | ETA {eta_formatted}', hideCursor: true },
+      Presets.shades_classic,
+    );
+    let started = false;
+    const onProgress = ({ processedBytes, totalBytes, rows }: ImportProgress) => {
+      const payload = { done: megabytes(processedBytes), size: megabytes(totalBytes), seen: rows.seen, failed: rows.failed };
+      if (!started) bar.start(totalBytes, processedBytes, payload);
+      else bar.update(processedBytes, payload);
+      started = true;
+    };
+    const { job, firstErrors } = await app
+      .get(ContactImportService)
+      .importFile(positionals[0], { format: values.format as ImportFormat | undefined, actor: SYSTEM_ACTOR, onProgress })
+      .finally(() => started && bar.stop());
+    const { seen, created, updated, unchanged, failed } = job.rows;
+    console.log(`Import ${job.id} ${job.status}: ${seen} rows — ${created} created, ${updated} updated, ${unchanged} unchanged, ${failed} left out.`);
+    if (job.failure) console.log(job.failure);
+    if (firstErrors.length > 0) {
+      console.log(`\nFirst rows left out (all of them: GET ${job.errorsUrl}):`);
+      for (const e of firstErrors) console.log(`  line ${String(e.line).padEnd(8)} ${e.field.padEnd(16)} ${e.problem}`);
+    }
+    return job.status === 'failed' ? 1 : 0;
+  },
 };
+
+function megabytes(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
 
 class UsageError extends Error {}
 
@@ -62,12 +103,15 @@ async function main(): Promise<number> {
   }
   const app = await NestFactory.createApplicationContext(AppModule, { logger: ['error', 'warn'] });
   try {
-    await command(app, args);
-    return 0;
+    return (await command(app, args)) ?? 0;
   } catch (error) {
     if (error instanceof UsageError) {
       console.error(`${error.message}\n\n${USAGE}`);
       return 2;
+    }
+    if (error instanceof ImportFileError) {
+      console.error([error.message, ...error.details.map((d) => `  ${d.field}: ${d.problem}`)].join('\n'));
+      return 1;
     }
     throw error;
   } finally {

@@ -1,25 +1,28 @@
 import 'reflect-metadata';
-import { NestFactory } from '@nestjs/core';
-import { NestExpressApplication } from '@nestjs/platform-express';
-import { AppModule } from './app.module';
-import { configureApp } from './app.setup';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppConfig, ConfigError, loadConfig } from './config/app-config';
 
 async function bootstrap(): Promise<void> {
-  // Validate before anything else starts, so a bad variable is reported plainly and alone.
+  // Validate before anything else is even loaded, so a bad variable is reported plainly, alone and at once.
   try {
     loadConfig();
   } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(error.message + '\n');
-      process.exit(1);
-    }
-    throw error;
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(error.message + '\n');
+    process.exitCode = 1;
+    return;
   }
+  const { NestFactory } = await import('@nestjs/core');
+  const { AppModule } = await import('./app.module');
+  const { configureApp } = await import('./app.setup');
   const app = await NestFactory.create<NestExpressApplication>(AppModule, { bufferLogs: true, bodyParser: false });
   configureApp(app);
   const config = app.get(AppConfig);
   await app.listen(config.PORT, config.HOST);
 }
 
-void bootstrap();
+bootstrap().catch((error: unknown) => {
+  // A port in use or an unreachable database: one readable line and a non-zero exit, not an unhandled rejection.
+  process.stderr.write(`Tidings could not start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

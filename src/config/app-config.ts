@@ -1,7 +1,17 @@
 import { plainToInstance, Transform } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
+import { isSupportedCountry } from 'libphonenumber-js/max';
 
-const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
+/** Digits only: Number() would also read " 80", "0x50" and "1e3" as ports. */
+const toInt = ({ value }: { value: unknown }) =>
+  value === undefined || value === '' ? undefined : typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : NaN;
+
+const portMessage = { message: 'PORT must be an integer between 0 and 65535' };
+const poolMessage = { message: 'DB_POOL_SIZE must be an integer between 1 and 100' };
+const importMessage = { message: 'IMPORT_MAX_BYTES must be a positive integer' };
+
+/** Values that must not reach a terminal or a log, even when they are wrong. */
+const SECRET_VARIABLES = new Set(['SECRET_KEY']);
 
 /**
  * Every environment variable Tidings reads, validated once at start-up.
@@ -12,9 +22,9 @@ export class AppConfig {
   NODE_ENV: 'development' | 'production' | 'test' = 'development';
 
   @Transform(toInt)
-  @IsInt({ message: 'PORT must be an integer between 0 and 65535' })
-  @Min(0)
-  @Max(65535)
+  @IsInt(portMessage)
+  @Min(0, portMessage)
+  @Max(65535, portMessage)
   PORT = 3000;
 
   @IsString()
@@ -29,9 +39,9 @@ export class AppConfig {
   EMBEDDED_DB_DIR = './var/db';
 
   @Transform(toInt)
-  @IsInt({ message: 'DB_POOL_SIZE must be an integer between 1 and 100' })
-  @Min(1)
-  @Max(100)
+  @IsInt(poolMessage)
+  @Min(1, poolMessage)
+  @Max(100, poolMessage)
   DB_POOL_SIZE = 10;
 
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
@@ -57,8 +67,9 @@ export class AppConfig {
   JSON_BODY_LIMIT = '1mb';
 
   @Transform(toInt)
-  @IsInt({ message: 'IMPORT_MAX_BYTES must be a positive integer' })
-  @Min(1)
+  @IsInt(importMessage)
+  @Min(1, importMessage)
+  @Max(Number.MAX_SAFE_INTEGER, importMessage)
   IMPORT_MAX_BYTES = 2 * 1024 * 1024 * 1024;
 }
 
@@ -74,18 +85,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     Object.entries(env).filter(([key, value]) => known.includes(key) && value !== undefined && value !== ''),
   );
   const config = plainToInstance(AppConfig, relevant);
-  const errors = validateSync(config, { whitelist: false });
-  if (errors.length > 0) {
-    // One line per variable, naming it and what was given, so every mistake is fixed in one go.
-    throw new ConfigError(
-      errors.map((e) => {
-        const reasons = [...new Set(Object.values(e.constraints ?? {}).map((m) => m.replace(new RegExp(`^${e.property} `), '')))];
-        return `${e.property}=${JSON.stringify(env[e.property] ?? '')}: ${reasons.join('; ')}`;
-      }),
-    );
+  // One line per variable, naming it and what was given, so every mistake is fixed in one go.
+  const problems = validateSync(config, { whitelist: false }).map((e) => {
+    const reasons = [...new Set(Object.values(e.constraints ?? {}).map((m) => m.replace(new RegExp(`^${e.property} `), '')))];
+    return `${e.property}=${shown(e.property, env[e.property])}: ${reasons.join('; ')}`;
+  });
+  if (config.DEFAULT_PHONE_REGION && /^[A-Z]{2}$/.test(config.DEFAULT_PHONE_REGION) && !isSupportedCountry(config.DEFAULT_PHONE_REGION)) {
+    problems.push(`DEFAULT_PHONE_REGION=${shown('DEFAULT_PHONE_REGION', config.DEFAULT_PHONE_REGION)}: not a region with its own phone numbering plan`);
   }
   if (config.NODE_ENV === 'production' && !config.SECRET_KEY) {
-    throw new ConfigError(['SECRET_KEY: required when NODE_ENV=production (at least 32 characters)']);
+    problems.push('SECRET_KEY: required when NODE_ENV=production (at least 32 characters)');
   }
+  if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/** The given value as the message shows it: secrets by length only, URLs without their password. */
+function shown(name: string, value: string | undefined): string {
+  if (value === undefined) return '""';
+  if (SECRET_VARIABLES.has(name)) return `<hidden, ${value.length} characters>`;
+  return JSON.stringify(value.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*:)[^@]*@/i, '$1***@'));
 }

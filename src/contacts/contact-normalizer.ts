@@ -1,10 +1,10 @@
-import { parsePhoneNumberFromString, CountryCode } from 'libphonenumber-js/max';
+import { CountryCode, isSupportedCountry, parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { ErrorDetail } from '../common/errors/api-error';
-import { canonicalLocale } from './contact-validators';
+import { canonicalLocale, canonicalTimeZone } from './contact-validators';
 import { ContactInputDto } from './dto/contact-input.dto';
 
 /**
- * Puts validated input into its stored form: phone as E.164, e-mail lower-cased, locale canonical.
+ * Puts validated input into its stored form: phone as E.164, e-mail lower-cased, locale and time zone canonical.
  * Used by the API and by the importer so both store the same thing for the same input.
  */
 export function normalizeContactInput<T extends ContactInputDto>(
@@ -15,8 +15,11 @@ export function normalizeContactInput<T extends ContactInputDto>(
   const problems: ErrorDetail[] = [];
   if (typeof value.email === 'string') value.email = value.email.trim().toLowerCase();
   if (typeof value.locale === 'string') value.locale = canonicalLocale(value.locale);
+  if (typeof value.timeZone === 'string') value.timeZone = canonicalTimeZone(value.timeZone) ?? value.timeZone;
   if (typeof value.phone === 'string') {
-    const region = (value.address?.country ?? defaultRegion) as CountryCode | undefined;
+    // A country without a numbering plan of its own (AQ, BV…) cannot tell how to read a local number.
+    const country = value.address?.country ?? defaultRegion;
+    const region = country && isSupportedCountry(country) ? (country as CountryCode) : undefined;
     const parsed = parsePhoneNumberFromString(value.phone, region ? { defaultCountry: region } : undefined);
     if (!parsed || !parsed.isValid()) {
       problems.push({

@@ -21,6 +21,8 @@ const EDITABLE_FIELDS = [
   'birthday', 'lunarBirthdayMonth', 'lunarBirthdayDay', 'lunarBirthdayLeap', 'tags', 'attributes',
 ] as const;
 
+const IDENTIFYING_FIELDS = ['externalId', 'email', 'phone', 'givenName', 'familyName'] as const;
+
 @Injectable()
 export class ContactsService {
   constructor(
@@ -33,7 +35,7 @@ export class ContactsService {
   ) {}
 
   async create(dto: CreateContactDto, actor: Actor): Promise<ContactView> {
-    const { consent, ...fields } = this.normalize(dto);
+    const { consent, ...fields } = this.normalizeNew(dto);
     const id = await this.db.transaction(async (tx) => {
       await this.suppression.assertNotSuppressed(tx, fields);
       const contact = await tx.getRepository(Contact).save(tx.getRepository(Contact).create(pickEditable(fields)));
@@ -61,6 +63,11 @@ export class ContactsService {
     await this.db.transaction(async (tx) => {
       const contact = await this.findLive(tx, id, true);
       const changes = pickEditable(fields);
+      const month = changes.lunarBirthdayMonth !== undefined ? changes.lunarBirthdayMonth : contact.lunarBirthdayMonth;
+      const day = changes.lunarBirthdayDay !== undefined ? changes.lunarBirthdayDay : contact.lunarBirthdayDay;
+      if ((month == null) !== (day == null)) {
+        throw ApiError.validation([{ field: 'lunarBirthdayDay', problem: 'lunarBirthdayMonth and lunarBirthdayDay must be set or cleared together' }]);
+      }
       const changed = Object.keys(changes).filter((k) => JSON.stringify(contact[k as keyof Contact]) !== JSON.stringify(changes[k as keyof typeof changes]));
       if (changed.length > 0) {
         await this.suppression.assertNotSuppressed(tx, { email: fields.email, phone: fields.phone, externalId: fields.externalId });
@@ -99,6 +106,15 @@ export class ContactsService {
   private normalize<T extends CreateContactDto>(dto: T): T {
     const { value, problems } = normalizeContactInput(dto, this.config.DEFAULT_PHONE_REGION);
     if (problems.length > 0) throw ApiError.validation(problems);
+    return value;
+  }
+
+  /** A record nobody can recognise or reach is not a customer archive entry. */
+  private normalizeNew(dto: CreateContactDto): CreateContactDto {
+    const value = this.normalize(dto);
+    if (!IDENTIFYING_FIELDS.some((field) => value[field] != null)) {
+      throw ApiError.validation([{ field: 'body', problem: `a contact needs at least one of ${IDENTIFYING_FIELDS.join(', ')}` }]);
+    }
     return value;
   }
 

@@ -11,6 +11,9 @@ const INPUT_SQLSTATES: Record<string, [HttpStatus, string, string]> = {
   '22003': [HttpStatus.BAD_REQUEST, 'VALIDATION_FAILED', 'A number is out of range.'],
   '22007': [HttpStatus.BAD_REQUEST, 'VALIDATION_FAILED', 'A date or time has the wrong format.'],
   '22008': [HttpStatus.BAD_REQUEST, 'VALIDATION_FAILED', 'A date or time is out of range.'],
+  '22021': [HttpStatus.BAD_REQUEST, 'VALIDATION_FAILED', 'A text value contains a character that cannot be stored.'],
+  '22P05': [HttpStatus.BAD_REQUEST, 'VALIDATION_FAILED', 'A text value contains a character that cannot be stored.'],
+  '23514': [HttpStatus.BAD_REQUEST, 'VALIDATION_FAILED', 'A value is outside the allowed range.'],
 };
 
 /** Maps every error to the API's one shape; anything unexpected is a logged 500 without internals. */
@@ -46,10 +49,13 @@ export class ApiExceptionFilter implements ExceptionFilter {
   }
 }
 
-/** `contacts_email_key` → `email`: the unique indexes are named after their column. */
-function constraintField(constraint: string): string {
-  const match = /^[a-z_]+?s_(.+)_key$/.exec(constraint);
-  return match ? match[1] : constraint;
+/**
+ * `contacts_external_id_key` → `externalId`: unique indexes and checks are named after their column,
+ * and the API names fields in camelCase.
+ */
+export function constraintField(constraint: string): string {
+  const match = /^[a-z_]+?s_(.+)_(?:key|check)$/.exec(constraint);
+  return match ? match[1].replace(/_([a-z0-9])/g, (_, ch: string) => ch.toUpperCase()) : constraint;
 }
 
 function httpCode(status: number): string {

@@ -17,7 +17,13 @@ const BODY_PARSER_ERRORS: Record<string, [HttpStatus, string, string]> = {
  * shape before Nest sees them (Nest would otherwise pass the parser's own message through).
  */
 export function rejectUnreadableBody(error: unknown, _req: Request, _res: Response, next: NextFunction): void {
-  const type = (error as { type?: string } | null)?.type;
+  const { type, status } = (error ?? {}) as { type?: string; status?: unknown };
   const known = type ? BODY_PARSER_ERRORS[type] : undefined;
-  next(known ? new ApiError(known[0], known[1], known[2]) : error);
+  if (known) return next(new ApiError(known[0], known[1], known[2]));
+  // The parser marks every fault of the request with a 4xx but gives some no type, e.g. a gzip body
+  // that does not inflate: still the client's mistake, not a 500.
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return next(new ApiError(status, 'INVALID_BODY', 'The request body could not be read.'));
+  }
+  next(error);
 }

@@ -1,20 +1,30 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
-  ArrayMaxSize,
   IsBoolean,
   IsEmail,
   IsInt,
+  IsObject,
   IsOptional,
   IsString,
   Length,
-  Matches,
   Max,
   MaxLength,
   Min,
   ValidateNested,
 } from 'class-validator';
-import { IsBcp47Locale, IsCountryCode, IsIanaTimeZone, IsPastCalendarDate, IsSmallJsonObject } from '../contact-validators';
+import {
+  IsBcp47Locale,
+  IsCountryCode,
+  IsIanaTimeZone,
+  IsOptionalButNotNull,
+  IsPastCalendarDate,
+  IsSmallJsonObject,
+  IsTagList,
+} from '../contact-validators';
+
+// A nested DTO needs @IsObject(): @ValidateNested() alone accepts an array of them (even an empty one).
+const objectMessage = (name: string) => ({ message: `${name} must be a JSON object` });
 
 export class PostalAddressDto {
   @IsOptional() @IsString() @MaxLength(200) street?: string;
@@ -44,12 +54,15 @@ export class ConsentInputDto {
 }
 
 export class ConsentSetDto {
-  @IsOptional() @ValidateNested() @Type(() => ConsentInputDto) email?: ConsentInputDto;
-  @IsOptional() @ValidateNested() @Type(() => ConsentInputDto) sms?: ConsentInputDto;
-  @IsOptional() @ValidateNested() @Type(() => ConsentInputDto) mail?: ConsentInputDto;
+  @IsOptional() @IsObject(objectMessage('email')) @ValidateNested() @Type(() => ConsentInputDto) email?: ConsentInputDto;
+  @IsOptional() @IsObject(objectMessage('sms')) @ValidateNested() @Type(() => ConsentInputDto) sms?: ConsentInputDto;
+  @IsOptional() @IsObject(objectMessage('mail')) @ValidateNested() @Type(() => ConsentInputDto) mail?: ConsentInputDto;
 }
 
-/** Fields of a contact as the API and the importer accept them. `null` clears a field on update. */
+/**
+ * Fields of a contact as the API and the importer accept them. `null` clears a field on update,
+ * except tags, attributes and lunarBirthdayLeap, which always have a value (`[]`, `{}`, `false`).
+ */
 export class ContactInputDto {
   @ApiPropertyOptional({ description: 'Your own id for this customer' })
   @IsOptional() @IsString() @Length(1, 100)
@@ -69,7 +82,7 @@ export class ContactInputDto {
   @IsOptional() @IsString() @MaxLength(32)
   phone?: string | null;
 
-  @IsOptional() @ValidateNested() @Type(() => PostalAddressDto)
+  @IsOptional() @IsObject(objectMessage('address')) @ValidateNested() @Type(() => PostalAddressDto)
   address?: PostalAddressDto | null;
 
   @ApiPropertyOptional({ example: 'zh-CN' })
@@ -86,23 +99,19 @@ export class ContactInputDto {
 
   @IsOptional() @IsInt() @Min(1) @Max(12) lunarBirthdayMonth?: number | null;
   @IsOptional() @IsInt() @Min(1) @Max(30) lunarBirthdayDay?: number | null;
-  @IsOptional() @IsBoolean() lunarBirthdayLeap?: boolean;
+  @IsOptionalButNotNull() @IsBoolean() lunarBirthdayLeap?: boolean;
 
-  @IsOptional()
-  @ArrayMaxSize(100)
-  @IsString({ each: true })
-  @Length(1, 64, { each: true })
-  @Matches(/^[^,]+$/, { each: true, message: 'tags must not contain commas' })
+  @IsOptionalButNotNull() @IsTagList()
   tags?: string[];
 
   @ApiPropertyOptional({ description: 'Custom attributes, filterable', example: { tier: 'gold' } })
-  @IsOptional() @IsSmallJsonObject(16_384)
+  @IsOptionalButNotNull() @IsSmallJsonObject(16_384)
   attributes?: Record<string, unknown>;
 }
 
 export class CreateContactDto extends ContactInputDto {
   @ApiPropertyOptional({ type: ConsentSetDto })
-  @IsOptional() @ValidateNested() @Type(() => ConsentSetDto)
+  @IsOptional() @IsObject(objectMessage('consent')) @ValidateNested() @Type(() => ConsentSetDto)
   consent?: ConsentSetDto;
 }
 

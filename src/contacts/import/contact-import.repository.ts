@@ -1,0 +1,124 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { ErrorDetail } from '../../common/errors/api-error';
+import { ConsentChannel } from '../consent-event.entity';
+import { COLUMN_OF, ColumnValues, ContactField, StoredContact } from './contact-changes';
+import { CONTACT_FIELDS } from './contact-row.validator';
+
+/** SQL type of each column, for reading a batch out of one jsonb parameter. */
+const SQL_TYPE: Record<ContactField, string> = {
+  externalId: 'text', givenName: 'text', familyName: 'text', formOfAddress: 'text', email: 'text', phone: 'text',
+  address: 'jsonb', locale: 'text', timeZone: 'text', birthday: 'date', lunarBirthdayMonth: 'smallint',
+  lunarBirthdayDay: 'smallint', lunarBirthdayLeap: 'boolean', tags: 'text[]', attributes: 'jsonb',
+};
+const COLUMNS = CONTACT_FIELDS.map((f) => COLUMN_OF[f]);
+const RECORD_TYPE = ['id uuid', ...CONTACT_FIELDS.map((f) => `${COLUMN_OF[f]} ${SQL_TYPE[f]}`)].join(', ');
+const NOT_NULL_DEFAULTS: Record<string, string> = { tags: `'{}'::text[]`, attributes: `'{}'::jsonb`, lunar_birthday_leap: 'false' };
+
+const INSERT_SQL = `
+  INSERT INTO contacts (id, ${COLUMNS.join(', ')})
+  SELECT r.id, ${COLUMNS.map((c) => (NOT_NULL_DEFAULTS[c] ? `COALESCE(r.${c}, ${NOT_NULL_DEFAULTS[c]})` : `r.${c}`)).join(', ')}
+    FROM jsonb_to_recordset($1::jsonb) AS r(${RECORD_TYPE})`;
+
+// Each row carries only the columns that change, so "is the key present" decides per cell.
+const UPDATE_SQL = `
+  UPDATE contacts c
+     SET ${CONTACT_FIELDS.map((f) => {
+       const col = COLUMN_OF[f];
+       const value = f === 'tags' ? `ARRAY(SELECT jsonb_array_elements_text(d->'tags'))` : SQL_TYPE[f] === 'jsonb' ? `NULLIF(d->'${col}', 'null'::jsonb)` : `(d->>'${col}')::${SQL_TYPE[f]}`;
+       return `${col} = CASE WHEN d ? '${col}' THEN ${value} ELSE c.${col} END`;
+     }).join(',\n         ')},
+         updated_at = now()
+    FROM jsonb_array_elements($1::jsonb) AS e(d)
+   WHERE c.id = (d->>'id')::uuid AND c.xmin::text = d->>'version' AND c.deleted_at IS NULL`;
+
+export interface NewConsentEvent {
+  contactId: string;
+  channel: ConsentChannel;
+  status: 'granted' | 'revoked';
+  source: string;
+  consentText: string | null;
+}
+
+/** The set-based statements of one import batch: a fixed number of queries whatever the batch size. */
+@Injectable()
+export class ContactImportRepository {
+  /**
+   * Live contacts holding any of these identifiers, with their row version. Not locked: a re-import
+   * that changes nothing must write nothing, and updateContacts checks the version instead.
+   */
+  async findMatches(tx: EntityManager, ids: { externalIds: string[]; emails: string[]; phones: string[] }): Promise<StoredContact[]> {
+    if (ids.externalIds.length + ids.emails.length + ids.phones.length === 0) return [];
+    return tx.query(
+      `SELECT id, xmin::text AS version, external_id AS "externalId", given_name AS "givenName", family_name AS "familyName",
+              form_of_address AS "formOfAddress", email, phone, address, locale, time_zone AS "timeZone",
+              birthday::text AS birthday, lunar_birthday_month AS "lunarBirthdayMonth", lunar_birthday_day AS "lunarBirthdayDay",
+              lunar_birthday_leap AS "lunarBirthdayLeap", tags, attributes
+         FROM contacts
+        WHERE deleted_at IS NULL
+          AND (external_id = ANY($1::text[]) OR lower(email) = ANY($2::text[]) OR phone = ANY($3::text[]))`,
+      [ids.externalIds, ids.emails, ids.phones],
+    );
+  }
+
+  async suppressedHashes(tx: EntityManager, hashes: string[]): Promise<Set<string>> {
+    if (hashes.length === 0) return new Set();
+    const rows: Array<{ identifier_hash: string }> = await tx.query(
+      `SELECT identifier_hash FROM suppressions WHERE identifier_hash = ANY($1::text[])`,
+      [hashes],
+    );
+    return new Set(rows.map((r) => r.identifier_hash));
+  }
+
+  /** Which of these keys (hex) an earlier batch of the job already accepted, and on which line. */
+  async acceptedKeys(tx: EntityManager, jobId: string, keys: string[]): Promise<Map<string, number>> {
+    if (keys.length === 0) return new Map();
+    const rows: Array<{ key: string; line: number }> = await tx.query(
+      `SELECT encode(key, 'hex') AS key, line FROM import_job_keys WHERE job_id = $1 AND key = ANY($2::bytea[])`,
+      [jobId, keys.map((k) => Buffer.from(k, 'hex'))],
+    );
+    return new Map(rows.map((r) => [r.key, r.line]));
+  }
+
+  async insertContacts(tx: EntityManager, rows: ColumnValues[]): Promise<void> {
+    if (rows.length > 0) await tx.query(INSERT_SQL, [JSON.stringify(rows)]);
+  }
+
+  /** Applies the changes; false when a contact changed since it was read, and the batch must be planned again. */
+  async updateContacts(tx: EntityManager, rows: ColumnValues[]): Promise<boolean> {
+    if (rows.length === 0) return true;
+    const [, affected] = (await tx.query(UPDATE_SQL, [JSON.stringify(rows)])) as [unknown, number];
+    return affected === rows.length;
+  }
+
+  async insertConsentEvents(tx: EntityManager, events: NewConsentEvent[], recordedBy: string): Promise<void> {
+    if (events.length === 0) return;
+    await tx.query(
+      `INSERT INTO contact_consent_events (contact_id, channel, status, source, consent_text, recorded_by)
+       SELECT r."contactId", r.channel, r.status, r.source, r."consentText", $2
+         FROM jsonb_to_recordset($1::jsonb) AS r("contactId" uuid, channel text, status text, source text, "consentText" text)`,
+      [JSON.stringify(events), recordedBy],
+    );
+  }
+
+  async insertRowErrors(tx: EntityManager, jobId: string, errors: Array<ErrorDetail & { line: number }>): Promise<void> {
+    if (errors.length === 0) return;
+    // DO NOTHING: a resumed batch may meet errors a previous attempt already stored.
+    await tx.query(
+      `INSERT INTO import_row_errors (job_id, line, field, problem)
+       SELECT $1, * FROM unnest($2::int[], $3::text[], $4::text[])
+       ON CONFLICT (job_id, line, field) DO NOTHING`,
+      [jobId, errors.map((e) => e.line), errors.map((e) => e.field), errors.map((e) => e.problem)],
+    );
+  }
+
+  async insertAcceptedKeys(tx: EntityManager, jobId: string, keys: Map<string, number>): Promise<void> {
+    if (keys.size === 0) return;
+    await tx.query(
+      `INSERT INTO import_job_keys (job_id, key, line)
+       SELECT $1, * FROM unnest($2::bytea[], $3::int[])
+       ON CONFLICT (job_id, key) DO NOTHING`,
+      [jobId, [...keys.keys()].map((k) => Buffer.from(k, 'hex')), [...keys.values()]],
+    );
+  }
+}

@@ -1,8 +1,12 @@
 import { CreateFoundation1764547200000 } from './1764547200000-CreateFoundation';
+import { CreateMemory1764720000000 } from './1764720000000-CreateMemory';
 import { ImportJobLeases1764806400000 } from './1764806400000-ImportJobLeases';
+import { CreateProductConsumptionDefaults1764892800000 } from './1764892800000-CreateProductConsumptionDefaults';
 
 /** Every migration, oldest first. Listed explicitly so ts-jest and the compiled build load the same set. */
 export const migrations = [
   CreateFoundation1764547200000,
+  CreateMemory1764720000000,
   ImportJobLeases1764806400000,
+  CreateProductConsumptionDefaults1764892800000,
 ];

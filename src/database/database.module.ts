@@ -23,6 +23,8 @@ export class DatabaseLocation {
       inject: [AppConfig, DatabaseLocation],
       useFactory: (config: AppConfig, location: DatabaseLocation) => ({
         ...dataSourceOptions(location.url, config.DB_POOL_SIZE),
+        // Modules register their own entities with TypeOrmModule.forFeature.
+        autoLoadEntities: true,
         migrationsRun: true,
       }),
       extraProviders: [],

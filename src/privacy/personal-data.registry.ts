@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { CONTACT_PERSONAL_DATA } from './contact-personal-data';
+import { MEMORY_PERSONAL_DATA } from './memory-personal-data';
 import { PersonalDataTable } from './personal-data';
 import { PersonalDataRepository } from './personal-data.repository';
 
@@ -16,7 +17,7 @@ export class PersonalDataRegistry {
   private readonly tables = new Map<string, PersonalDataTable>();
 
   constructor(private readonly repository: PersonalDataRepository) {
-    this.declare(...CONTACT_PERSONAL_DATA);
+    this.declare(...MEMORY_PERSONAL_DATA, ...CONTACT_PERSONAL_DATA);
   }
 
   declare(...tables: PersonalDataTable[]): void {

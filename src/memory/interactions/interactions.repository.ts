@@ -1,0 +1,117 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { InteractionKind, InteractionRecord, PurchaseLineRecord, StoredInteraction } from './interaction-rules';
+
+/** An interaction as the API shows it. */
+export interface InteractionView extends StoredInteraction {
+  recordedAt: Date;
+  recordedBy: string;
+  topicRaisedAt: Date | null;
+  topicRaisedByMessage: string | null;
+}
+
+export interface OpenTopic {
+  id: string;
+  contactId: string;
+  summary: string;
+  occurredAt: Date;
+}
+
+const VIEW_COLUMNS = `i.id, i.contact_id AS "contactId", i.event_id AS "eventId", i.kind, i.occurred_at AS "occurredAt",
+  i.recorded_at AS "recordedAt", i.recorded_by AS "recordedBy", i.channel, i.amount::float8 AS amount, i.currency, i.summary,
+  i.details, i.message_id AS "messageId", i.topic_raised_at AS "topicRaisedAt", i.topic_raised_by_message AS "topicRaisedByMessage",
+  COALESCE((SELECT jsonb_agg(jsonb_build_object('lineNo', l.line_no, 'productKey', l.product_key, 'name', l.product_name,
+                                                'quantity', l.quantity::float8, 'unit', l.unit, 'unitPrice', l.unit_price::float8)
+                             ORDER BY l.line_no)
+              FROM purchase_lines l WHERE l.interaction_id = i.id), '[]'::jsonb) AS items`;
+
+@Injectable()
+export class InteractionsRepository {
+  /**
+   * All interactions in one statement. Rows whose eventId is already stored are skipped (a
+   * concurrent writer of the same eventId is waited for, then skipped); the caller compares them.
+   */
+  async insertNew(tx: EntityManager, records: InteractionRecord[], recordedBy: string): Promise<Array<{ id: string; eventId: string; contactId: string }>> {
+    const rows = records.map((r) => ({
+      contactId: r.contactId, eventId: r.eventId, kind: r.kind, occurredAt: r.occurredAt, channel: r.channel, amount: r.amount,
+      currency: r.currency, summary: r.summary, details: r.details, messageId: r.messageId,
+    }));
+    return tx.query(
+      `INSERT INTO interactions (contact_id, event_id, kind, occurred_at, recorded_by, channel, amount, currency, summary, details, message_id)
+       SELECT r."contactId", r."eventId", r.kind, r."occurredAt", $2, r.channel, r.amount, r.currency, r.summary, r.details, r."messageId"
+         FROM jsonb_to_recordset($1::jsonb) AS r("contactId" uuid, "eventId" text, kind text, "occurredAt" timestamptz, channel text,
+              amount numeric, currency text, summary text, details jsonb, "messageId" uuid)
+       ON CONFLICT (event_id) DO NOTHING
+       RETURNING id, event_id AS "eventId", contact_id AS "contactId"`,
+      [JSON.stringify(rows), recordedBy],
+    );
+  }
+
+  /** The lines of the given purchases in one statement, joined to their interaction by eventId. */
+  async insertLines(tx: EntityManager, records: InteractionRecord[]): Promise<void> {
+    const lines = records.flatMap((r) => r.items.map((l: PurchaseLineRecord) => ({ eventId: r.eventId, ...l })));
+    if (lines.length === 0) return;
+    await tx.query(
+      `INSERT INTO purchase_lines (interaction_id, line_no, contact_id, product_key, product_name, quantity, unit, unit_price, occurred_at)
+       SELECT i.id, l."lineNo", i.contact_id, l."productKey", l.name, l.quantity, l.unit, l."unitPrice", i.occurred_at
+         FROM jsonb_to_recordset($1::jsonb) AS l("eventId" text, "lineNo" smallint, "productKey" text, name text,
+              quantity numeric, unit text, "unitPrice" numeric)
+         JOIN interactions i ON i.event_id = l."eventId"`,
+      [JSON.stringify(lines)],
+    );
+  }
+
+  byEventIds(db: EntityManager, eventIds: string[]): Promise<InteractionView[]> {
+    return db.query(`SELECT ${VIEW_COLUMNS} FROM interactions i WHERE i.event_id = ANY($1::text[])`, [eventIds]);
+  }
+
+  /** Newest first; the cursor is the (occurred_at, id) of the last row of the previous page. */
+  list(
+    db: EntityManager,
+    contactId: string,
+    options: { kinds?: InteractionKind[]; limit: number; after?: [string, string] },
+  ): Promise<Array<InteractionView & { cursorAt: string }>> {
+    return db.query(
+      `SELECT ${VIEW_COLUMNS}, i.occurred_at::text AS "cursorAt"
+         FROM interactions i
+        WHERE i.contact_id = $1
+          AND ($2::text[] IS NULL OR i.kind = ANY($2::text[]))
+          AND ($3::timestamptz IS NULL OR (i.occurred_at, i.id) < ($3::timestamptz, $4::uuid))
+        ORDER BY i.occurred_at DESC, i.id DESC
+        LIMIT $5`,
+      [contactId, options.kinds?.length ? options.kinds : null, options.after?.[0] ?? null, options.after?.[1] ?? null, options.limit],
+    );
+  }
+
+  /** Per contact, the oldest topic not yet raised: the one to bring up next. */
+  oldestOpenTopics(db: EntityManager, contactIds: string[]): Promise<OpenTopic[]> {
+    return db.query(
+      `SELECT DISTINCT ON (contact_id) id, contact_id AS "contactId", summary, occurred_at AS "occurredAt"
+         FROM interactions
+        WHERE contact_id = ANY($1::uuid[]) AND kind = 'open_topic' AND topic_raised_at IS NULL
+        ORDER BY contact_id, occurred_at, recorded_at, id`,
+      [contactIds],
+    );
+  }
+
+  openTopics(db: EntityManager, contactId: string): Promise<OpenTopic[]> {
+    return db.query(
+      `SELECT id, contact_id AS "contactId", summary, occurred_at AS "occurredAt"
+         FROM interactions
+        WHERE contact_id = $1 AND kind = 'open_topic' AND topic_raised_at IS NULL
+        ORDER BY occurred_at, recorded_at, id`,
+      [contactId],
+    );
+  }
+
+  /** True when this call raised the topic; false when it was already raised (or is no open topic). */
+  async markTopicRaised(tx: EntityManager, topicId: string, messageId: string): Promise<boolean> {
+    // For an UPDATE, TypeORM's raw query answers [rows, affected].
+    const [, affected]: [unknown[], number] = await tx.query(
+      `UPDATE interactions SET topic_raised_at = now(), topic_raised_by_message = $2
+        WHERE id = $1 AND kind = 'open_topic' AND topic_raised_at IS NULL`,
+      [topicId, messageId],
+    );
+    return affected > 0;
+  }
+}

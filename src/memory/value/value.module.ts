@@ -1,0 +1,24 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { ReplenishmentModule } from '../replenishment/replenishment.module';
+import { AbcRepository } from './abc.repository';
+import { ContactValue } from './contact-value.entity';
+import { ValueInsightsService } from './value-insights.service';
+import { ValueReadRepository } from './value-read.repository';
+import { ValueRecomputeJob } from './value-recompute.job';
+import { ValueSignal } from './value-signal.entity';
+import { ValueController } from './value.controller';
+import { ValueRepository } from './value.repository';
+import { ValueService } from './value.service';
+
+/**
+ * Derived customer value — figures, RFM, ABC, visit-frequency class, loyalty stage, lifetime value
+ * and the signals when a class changes — and, through ReplenishmentModule, run-out predictions.
+ */
+@Module({
+  imports: [TypeOrmModule.forFeature([ContactValue, ValueSignal]), ReplenishmentModule],
+  controllers: [ValueController],
+  providers: [ValueService, ValueInsightsService, ValueRepository, ValueReadRepository, AbcRepository, ValueRecomputeJob],
+  exports: [ValueService, ValueInsightsService, ReplenishmentModule],
+})
+export class ValueModule {}

@@ -2,6 +2,7 @@ import { CreateFoundation1764547200000 } from './1764547200000-CreateFoundation'
 import { CreateMemory1764720000000 } from './1764720000000-CreateMemory';
 import { ImportJobLeases1764806400000 } from './1764806400000-ImportJobLeases';
 import { CreateProductConsumptionDefaults1764892800000 } from './1764892800000-CreateProductConsumptionDefaults';
+import { CreateMessages1764979200000 } from './1764979200000-CreateMessages';
 
 /** Every migration, oldest first. Listed explicitly so ts-jest and the compiled build load the same set. */
 export const migrations = [
@@ -9,4 +10,5 @@ export const migrations = [
   CreateMemory1764720000000,
   ImportJobLeases1764806400000,
   CreateProductConsumptionDefaults1764892800000,
+  CreateMessages1764979200000,
 ];

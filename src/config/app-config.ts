@@ -8,10 +8,11 @@ const toInt = ({ value }: { value: unknown }) =>
 
 const portMessage = { message: 'PORT must be an integer between 0 and 65535' };
 const poolMessage = { message: 'DB_POOL_SIZE must be an integer between 1 and 100' };
+const smtpPoolMessage = { message: 'SMTP_POOL_SIZE must be an integer between 1 and 50' };
 const importMessage = { message: 'IMPORT_MAX_BYTES must be a positive integer' };
 
 /** Values that must not reach a terminal or a log, even when they are wrong. */
-const SECRET_VARIABLES = new Set(['SECRET_KEY']);
+const SECRET_VARIABLES = new Set(['SECRET_KEY', 'TWILIO_AUTH_TOKEN']);
 
 /**
  * Every environment variable Tidings reads, validated once at start-up.
@@ -71,6 +72,70 @@ export class AppConfig {
   @Min(1, importMessage)
   @Max(Number.MAX_SAFE_INTEGER, importMessage)
   IMPORT_MAX_BYTES = 2 * 1024 * 1024 * 1024;
+
+  /**
+   * Where customers reach the public routes (unsubscribe, preference forms, tracking). Links in
+   * messages are built from it. Defaults to http://localhost:PORT.
+   */
+  @IsOptional()
+  @Matches(/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/, { message: 'PUBLIC_BASE_URL must be an http(s) URL without query or fragment' })
+  PUBLIC_BASE_URL?: string;
+
+  /** Where the file channels write when no provider is configured (e-mail .eml, SMS .jsonl, print batches). */
+  @IsString()
+  OUTBOX_DIR = './var/outbox';
+
+  /** smtp:// or smtps:// URL of the relay. Absent: e-mails are written as .eml files under OUTBOX_DIR/email. */
+  @IsOptional()
+  @Matches(/^smtps?:\/\/.+/, { message: 'SMTP_URL must be an smtp:// or smtps:// URL' })
+  SMTP_URL?: string;
+
+  @Transform(toInt)
+  @IsInt(smtpPoolMessage)
+  @Min(1, smtpPoolMessage)
+  @Max(50, smtpPoolMessage)
+  SMTP_POOL_SIZE = 5;
+
+  /** The From header of every e-mail, e.g. "Tidings Care <care@example.com>". */
+  @IsString()
+  @MinLength(3)
+  MAIL_FROM = 'Tidings <care@localhost>';
+
+  /** DKIM signing: all three or none. The key file holds a PEM private key. */
+  @IsOptional()
+  @Matches(/^[a-z0-9.-]+\.[a-z]{2,}$/i, { message: 'DKIM_DOMAIN must be a domain name' })
+  DKIM_DOMAIN?: string;
+
+  @IsOptional()
+  @Matches(/^[a-z0-9._-]+$/i, { message: 'DKIM_SELECTOR must be a DNS label' })
+  DKIM_SELECTOR?: string;
+
+  @IsOptional()
+  @IsString()
+  DKIM_PRIVATE_KEY_FILE?: string;
+
+  /** Twilio: account SID and auth token together, plus a sender (a number or a messaging service SID). */
+  @IsOptional()
+  @Matches(/^AC[0-9a-f]{32}$/i, { message: 'TWILIO_ACCOUNT_SID must look like AC followed by 32 hex digits' })
+  TWILIO_ACCOUNT_SID?: string;
+
+  @IsOptional()
+  @MinLength(16, { message: 'TWILIO_AUTH_TOKEN must be at least 16 characters' })
+  TWILIO_AUTH_TOKEN?: string;
+
+  @IsOptional()
+  @Matches(/^(\+[1-9]\d{6,14}|MG[0-9a-f]{32})$/i, { message: 'TWILIO_FROM must be an E.164 number or a messaging service SID (MG…)' })
+  TWILIO_FROM?: string;
+
+  /** Overrides https://api.twilio.com, for a regional proxy or a local test server. */
+  @IsOptional()
+  @Matches(/^https?:\/\/[^\s]+$/, { message: 'TWILIO_API_BASE_URL must be an http(s) URL' })
+  TWILIO_API_BASE_URL?: string;
+
+  /** A TrueType font with Chinese glyphs for printed letters; absent, common system paths are tried. */
+  @IsOptional()
+  @IsString()
+  PRINT_CJK_FONT?: string;
 }
 
 export class ConfigError extends Error {
@@ -80,7 +145,7 @@ export class ConfigError extends Error {
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
-  const known = Object.keys(new AppConfig()).concat(['DATABASE_URL', 'SECRET_KEY', 'DEFAULT_PHONE_REGION']);
+  const known = Object.keys(new AppConfig()).concat(OPTIONAL_VARIABLES);
   const relevant = Object.fromEntries(
     Object.entries(env).filter(([key, value]) => known.includes(key) && value !== undefined && value !== ''),
   );
@@ -93,11 +158,40 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (config.DEFAULT_PHONE_REGION && /^[A-Z]{2}$/.test(config.DEFAULT_PHONE_REGION) && !isSupportedCountry(config.DEFAULT_PHONE_REGION)) {
     problems.push(`DEFAULT_PHONE_REGION=${shown('DEFAULT_PHONE_REGION', config.DEFAULT_PHONE_REGION)}: not a region with its own phone numbering plan`);
   }
+  problems.push(...incompleteGroups(config));
   if (config.NODE_ENV === 'production' && !config.SECRET_KEY) {
     problems.push('SECRET_KEY: required when NODE_ENV=production (at least 32 characters)');
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/** Variables without a default (absent from `new AppConfig()`'s keys). */
+const OPTIONAL_VARIABLES = [
+  'DATABASE_URL', 'SECRET_KEY', 'DEFAULT_PHONE_REGION', 'PUBLIC_BASE_URL', 'SMTP_URL', 'DKIM_DOMAIN', 'DKIM_SELECTOR',
+  'DKIM_PRIVATE_KEY_FILE', 'TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_FROM', 'TWILIO_API_BASE_URL', 'PRINT_CJK_FONT',
+];
+
+/** Settings that only work together: half a DKIM or Twilio setup is a mistake, not a choice. */
+function incompleteGroups(config: AppConfig): string[] {
+  const groups: Array<Array<keyof AppConfig>> = [
+    ['DKIM_DOMAIN', 'DKIM_SELECTOR', 'DKIM_PRIVATE_KEY_FILE'],
+    ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_FROM'],
+  ];
+  const problems: string[] = [];
+  for (const group of groups) {
+    const given = group.filter((name) => config[name] !== undefined);
+    if (given.length > 0 && given.length < group.length) {
+      const missing = group.filter((name) => config[name] === undefined);
+      problems.push(`${missing.join(', ')}: required together with ${given.join(', ')}`);
+    }
+  }
+  return problems;
+}
+
+/** The base URL of public links, without a trailing slash. */
+export function publicBaseUrl(config: AppConfig): string {
+  return (config.PUBLIC_BASE_URL ?? `http://localhost:${config.PORT}`).replace(/\/+$/, '');
 }
 
 /** The given value as the message shows it: secrets by length only, URLs without their password. */

@@ -1,5 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { AppConfig, loadConfig } from './app-config';
+import { SignedTokens } from '../common/signed-tokens';
 import { SecretKey, resolveSecretKey } from './secret-key';
 
 @Global()
@@ -7,7 +8,8 @@ import { SecretKey, resolveSecretKey } from './secret-key';
   providers: [
     { provide: AppConfig, useFactory: () => loadConfig() },
     { provide: SecretKey, inject: [AppConfig], useFactory: (config: AppConfig) => resolveSecretKey(config) },
+    SignedTokens,
   ],
-  exports: [AppConfig, SecretKey],
+  exports: [AppConfig, SecretKey, SignedTokens],
 })
 export class ConfigModule {}

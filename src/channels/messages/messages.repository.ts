@@ -1,0 +1,144 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import type { ChannelKind, SendOutcome } from '../channel.types';
+import { MESSAGE_STATUS_RANK, MessageStatus } from './message-status';
+
+export interface NewMessage {
+  channel: ChannelKind;
+  provider: string;
+  recipient: string;
+  contactId?: string | null;
+  campaignId?: string | null;
+  occasionKey?: string | null;
+  purpose?: 'campaign' | 'test' | 'transactional';
+  templateKey?: string | null;
+  templateVersion?: number | null;
+  variant?: string | null;
+  locale?: string | null;
+  subject?: string | null;
+  batchId?: string | null;
+  details?: Record<string, unknown>;
+}
+
+export interface MessageRecord {
+  id: string;
+  channel: ChannelKind;
+  provider: string;
+  contactId: string | null;
+  campaignId: string | null;
+  occasionKey: string | null;
+  purpose: string;
+  templateKey: string | null;
+  templateVersion: number | null;
+  variant: string | null;
+  locale: string | null;
+  recipient: string;
+  subject: string | null;
+  status: MessageStatus;
+  providerMessageId: string | null;
+  errorKind: string | null;
+  errorCode: string | null;
+  errorMessage: string | null;
+  details: Record<string, unknown>;
+  batchId: string | null;
+  createdAt: Date;
+  sentAt: Date | null;
+  updatedAt: Date;
+}
+
+export interface MessageEventRecord {
+  id: string;
+  status: string;
+  providerStatus: string | null;
+  applied: boolean;
+  occurredAt: Date | null;
+  receivedAt: Date;
+  payload: Record<string, unknown>;
+}
+
+const MESSAGE_COLUMNS = `id, channel, provider, contact_id AS "contactId", campaign_id AS "campaignId", occasion_key AS "occasionKey",
+  purpose, template_key AS "templateKey", template_version AS "templateVersion", variant, locale, recipient, subject, status,
+  provider_message_id AS "providerMessageId", error_kind AS "errorKind", error_code AS "errorCode", error_message AS "errorMessage",
+  details, batch_id AS "batchId", created_at AS "createdAt", sent_at AS "sentAt", updated_at AS "updatedAt"`;
+
+@Injectable()
+export class MessagesRepository {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  async insert(input: NewMessage, manager: EntityManager = this.db.manager): Promise<string> {
+    const rows: Array<{ id: string }> = await manager.query(
+      `INSERT INTO messages (channel, provider, recipient, contact_id, campaign_id, occasion_key, purpose, template_key,
+                             template_version, variant, locale, subject, batch_id, details, status, status_rank)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'sending', $15)
+       RETURNING id`,
+      [
+        input.channel, input.provider, input.recipient, input.contactId ?? null, input.campaignId ?? null, input.occasionKey ?? null,
+        input.purpose ?? 'campaign', input.templateKey ?? null, input.templateVersion ?? null, input.variant ?? null, input.locale ?? null,
+        input.subject ?? null, input.batchId ?? null, JSON.stringify(input.details ?? {}), MESSAGE_STATUS_RANK.sending,
+      ],
+    );
+    return rows[0].id;
+  }
+
+  /** The provider's answer to the hand-over. Only a message still 'sending' takes it. */
+  async recordOutcome(id: string, outcome: SendOutcome, manager: EntityManager = this.db.manager): Promise<void> {
+    if (outcome.status === 'sent') {
+      await manager.query(
+        `UPDATE messages SET status = 'sent', status_rank = $2, provider_message_id = $3, sent_at = now(), updated_at = now(),
+                details = details || $4::jsonb
+          WHERE id = $1 AND status_rank < $2`,
+        [id, MESSAGE_STATUS_RANK.sent, outcome.providerMessageId, JSON.stringify(outcome.details ?? {})],
+      );
+      return;
+    }
+    await manager.query(
+      `UPDATE messages SET status = 'failed', status_rank = $2, error_kind = $3, error_code = $4, error_message = $5,
+              updated_at = now(), details = details || $6::jsonb
+        WHERE id = $1 AND status_rank < $2`,
+      [id, MESSAGE_STATUS_RANK.failed, outcome.status, outcome.code ?? null, outcome.error.slice(0, 2000), JSON.stringify(outcome.details ?? {})],
+    );
+  }
+
+  async lockByProviderId(manager: EntityManager, provider: string, providerMessageId: string): Promise<{ id: string; status: MessageStatus; contactId: string | null; channel: ChannelKind; recipient: string } | null> {
+    const rows = await manager.query(
+      `SELECT id, status, contact_id AS "contactId", channel, recipient FROM messages
+        WHERE provider = $1 AND provider_message_id = $2 FOR UPDATE`,
+      [provider, providerMessageId],
+    );
+    return rows[0] ?? null;
+  }
+
+  async moveStatus(manager: EntityManager, id: string, status: MessageStatus, error?: { code?: string; message?: string }): Promise<void> {
+    await manager.query(
+      `UPDATE messages SET status = $2, status_rank = $3, updated_at = now(),
+              error_kind = CASE WHEN $4::text IS NULL THEN error_kind ELSE 'permanent' END,
+              error_code = COALESCE($4, error_code), error_message = COALESCE($5, error_message)
+        WHERE id = $1 AND status_rank < $3`,
+      [id, status, MESSAGE_STATUS_RANK[status], error?.code ?? null, error?.message ?? null],
+    );
+  }
+
+  async insertEvent(
+    manager: EntityManager,
+    event: { messageId: string; status: string; providerStatus?: string | null; applied: boolean; occurredAt?: Date | null; payload?: Record<string, unknown> },
+  ): Promise<void> {
+    await manager.query(
+      `INSERT INTO message_events (message_id, status, provider_status, applied, occurred_at, payload) VALUES ($1, $2, $3, $4, $5, $6)`,
+      [event.messageId, event.status, event.providerStatus ?? null, event.applied, event.occurredAt ?? null, JSON.stringify(event.payload ?? {})],
+    );
+  }
+
+  async find(id: string): Promise<MessageRecord | null> {
+    const rows = await this.db.query(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE id = $1`, [id]);
+    return rows[0] ?? null;
+  }
+
+  async events(id: string): Promise<MessageEventRecord[]> {
+    return this.db.query(
+      `SELECT id, status, provider_status AS "providerStatus", applied, occurred_at AS "occurredAt", received_at AS "receivedAt", payload
+         FROM message_events WHERE message_id = $1 ORDER BY id`,
+      [id],
+    );
+  }
+}

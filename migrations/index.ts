@@ -3,6 +3,8 @@ import { CreateMemory1764720000000 } from './1764720000000-CreateMemory';
 import { ImportJobLeases1764806400000 } from './1764806400000-ImportJobLeases';
 import { CreateProductConsumptionDefaults1764892800000 } from './1764892800000-CreateProductConsumptionDefaults';
 import { CreateMessages1764979200000 } from './1764979200000-CreateMessages';
+import { CreateTemplates1765065600000 } from './1765065600000-CreateTemplates';
+import { CreateDirectMailBatches1765152000000 } from './1765152000000-CreateDirectMailBatches';
 
 /** Every migration, oldest first. Listed explicitly so ts-jest and the compiled build load the same set. */
 export const migrations = [
@@ -11,4 +13,6 @@ export const migrations = [
   ImportJobLeases1764806400000,
   CreateProductConsumptionDefaults1764892800000,
   CreateMessages1764979200000,
+  CreateTemplates1765065600000,
+  CreateDirectMailBatches1765152000000,
 ];

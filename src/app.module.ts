@@ -3,7 +3,7 @@ import { APP_FILTER } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
-import { MessagesModule } from './channels/messages/messages.module';
+import { ChannelsModule } from './channels/channels.module';
 import { ApiExceptionFilter } from './common/errors/api-exception.filter';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
@@ -11,6 +11,7 @@ import { ContactsModule } from './contacts/contacts.module';
 import { DatabaseLocationModule, DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { MemoryModule } from './memory/memory.module';
+import { TemplatesModule } from './templates/templates.module';
 
 @Module({
   imports: [
@@ -34,7 +35,8 @@ import { MemoryModule } from './memory/memory.module';
     HealthModule,
     ContactsModule,
     MemoryModule,
-    MessagesModule,
+    TemplatesModule,
+    ChannelsModule,
   ],
   providers: [{ provide: APP_FILTER, useClass: ApiExceptionFilter }],
 })

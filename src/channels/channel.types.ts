@@ -45,3 +45,7 @@ export interface MessageChannel<M> {
   readonly provider: string;
   send(message: M): Promise<SendOutcome>;
 }
+
+/** Injection tokens: the e-mail and SMS modules provide the adapter their configuration chose. */
+export const EMAIL_CHANNEL = Symbol('EMAIL_CHANNEL');
+export const SMS_CHANNEL = Symbol('SMS_CHANNEL');

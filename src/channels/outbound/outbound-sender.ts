@@ -1,0 +1,138 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { AppConfig, publicBaseUrl } from '../../config/app-config';
+import { SignedTokens } from '../../common/signed-tokens';
+import { EMAIL_CHANNEL, EmailMessage, MessageChannel, SendOutcome } from '../channel.types';
+import { MessagesService } from '../messages/messages.service';
+import { SmsSender } from '../sms/sms-sender.service';
+
+/** What a rendered template hands to a channel (the templates module's RenderedContent fits). */
+export interface RenderedForChannel {
+  templateKey?: string | null;
+  version?: number | null;
+  variant?: string | null;
+  locale?: string | null;
+  subject?: string;
+  html?: string;
+  text?: string;
+}
+
+export interface OutboundRequest {
+  /** E-mail address or E.164 number. */
+  to: string;
+  toName?: string | null;
+  contactId?: string | null;
+  campaignId?: string | null;
+  occasionKey?: string | null;
+  purpose: 'campaign' | 'test' | 'transactional';
+  rendered: RenderedForChannel;
+  headers?: Record<string, string>;
+  /** The one-click unsubscribe URL; computed for the contact when absent. */
+  unsubscribeUrl?: string | null;
+}
+
+export interface OutboundResult {
+  messageId: string;
+  provider: string;
+  outcome: SendOutcome;
+}
+
+/** How long an unsubscribe link in a sent e-mail keeps working: mail is read late, and often. */
+const UNSUBSCRIBE_LINK_DAYS = 400;
+
+/**
+ * One message, start to finish: record it ('sending'), hand it to the configured channel, record the
+ * provider's answer. The record is written before the hand-over so that a crash in between leaves a
+ * 'sending' row to reconcile, never a message nobody knows was sent.
+ */
+@Injectable()
+export class OutboundSender {
+  constructor(
+    @Inject(EMAIL_CHANNEL) private readonly email: MessageChannel<EmailMessage>,
+    private readonly sms: SmsSender,
+    private readonly messages: MessagesService,
+    private readonly tokens: SignedTokens,
+    private readonly config: AppConfig,
+  ) {}
+
+  get emailProvider(): string {
+    return this.email.provider;
+  }
+
+  async sendEmail(request: OutboundRequest): Promise<OutboundResult> {
+    const { rendered } = request;
+    if (!rendered.subject || !rendered.html) throw new Error('An e-mail needs a rendered subject and HTML body');
+    const messageId = await this.messages.begin({
+      ...this.recordOf(request),
+      channel: 'email',
+      provider: this.email.provider,
+      subject: rendered.subject,
+    });
+    const outcome = await this.handOver(() =>
+      this.email.send({
+        messageId,
+        to: request.to,
+        toName: request.toName,
+        subject: rendered.subject!,
+        html: rendered.html!,
+        text: rendered.text ?? null,
+        unsubscribeUrl: request.unsubscribeUrl ?? (request.contactId ? this.unsubscribeUrl(request.contactId, 'email') : null),
+        headers: request.headers,
+      }),
+    );
+    await this.messages.recordOutcome(messageId, outcome);
+    return { messageId, provider: this.email.provider, outcome };
+  }
+
+  /** SMS has its own sender because a refusal can carry news about the number (21610: opted out). */
+  sendSms(request: OutboundRequest): Promise<OutboundResult> {
+    const body = request.rendered.text;
+    if (!body) throw new Error('An SMS needs a rendered text body');
+    const { rendered } = request;
+    return this.sms.send({
+      to: request.to,
+      body,
+      contactId: request.contactId,
+      purpose: request.purpose,
+      campaignId: request.campaignId,
+      occasionKey: request.occasionKey,
+      template: { key: rendered.templateKey, version: rendered.version, variant: rendered.variant, locale: rendered.locale },
+    });
+  }
+
+  /**
+   * The public one-click unsubscribe link for one contact and channel (RFC 8058). It names no
+   * message, so the same link can be written into the body before the message is recorded.
+   */
+  unsubscribeUrl(contactId: string, channel: 'email' | 'sms'): string {
+    const token = this.tokens.sign({
+      purpose: 'unsubscribe',
+      contactId,
+      data: { ch: channel },
+      expiresAt: new Date(Date.now() + UNSUBSCRIBE_LINK_DAYS * 86_400_000),
+    });
+    return `${publicBaseUrl(this.config)}/unsubscribe/${token}`;
+  }
+
+  private recordOf(request: OutboundRequest) {
+    return {
+      recipient: request.to,
+      contactId: request.contactId ?? null,
+      campaignId: request.campaignId ?? null,
+      occasionKey: request.occasionKey ?? null,
+      purpose: request.purpose,
+      templateKey: request.rendered.templateKey ?? null,
+      templateVersion: request.rendered.version ?? null,
+      variant: request.rendered.variant ?? null,
+      locale: request.rendered.locale ?? null,
+    };
+  }
+
+  /** An adapter that throws instead of answering has still not been shown to deliver: ambiguous. */
+  private async handOver(send: () => Promise<SendOutcome>): Promise<SendOutcome> {
+    try {
+      return await send();
+    } catch (error) {
+      return { status: 'ambiguous', error: error instanceof Error ? error.message : String(error) };
+    }
+  }
+}

@@ -1,0 +1,32 @@
+import { Body, Controller, Header, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import { Public } from '../../../auth/decorators';
+import { SmsDeliveryReports } from '../sms-delivery-reports.service';
+import { SmsReplies } from '../sms-replies.service';
+import type { TwilioParams } from './twilio-callbacks';
+import { TwilioSignatureGuard } from './twilio-signature.guard';
+
+/** Twilio's webhooks: public, because Twilio holds no API key; its signature stands in for one. */
+@ApiExcludeController()
+@Public()
+@UseGuards(TwilioSignatureGuard)
+@Controller('channels/sms/twilio')
+export class TwilioWebhooksController {
+  constructor(
+    private readonly reports: SmsDeliveryReports,
+    private readonly replies: SmsReplies,
+  ) {}
+
+  @Post('status')
+  @HttpCode(200)
+  async status(@Body() params: TwilioParams): Promise<void> {
+    await this.reports.receive(params);
+  }
+
+  @Post('inbound')
+  @HttpCode(200)
+  @Header('Content-Type', 'text/xml; charset=utf-8')
+  inbound(@Body() params: TwilioParams): Promise<string> {
+    return this.replies.receive(params);
+  }
+}

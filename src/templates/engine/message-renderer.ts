@@ -1,0 +1,118 @@
+import { HttpStatus, Injectable } from '@nestjs/common';
+import type { ChannelKind } from '../../channels/channel.types';
+import { ApiError } from '../../common/errors/api-error';
+import { birthdayAge, validZone } from '../helpers/dates';
+import { RenderScope, SCOPE_KEY } from '../helpers/render-scope';
+import { MAX_REPEATS_PER_RENDER } from '../helpers/template-helpers';
+import type { RenderedContent } from '../template.types';
+import { TemplateEngine } from './template-engine';
+import type { TemplateParts } from './template-validator';
+
+/** A template ready to render: its parts, where they came from, and its layout (already chosen for its locale). */
+export interface RenderableTemplate {
+  /** `db:<id>:<version>` or `file:<path>@<mtime>`: the compiled-cache key; null for content that may still change. */
+  cacheKey: string | null;
+  templateKey: string;
+  channel: ChannelKind;
+  locale: string;
+  variant: string;
+  version: number | null;
+  source: 'file' | 'database';
+  parts: TemplateParts;
+  /** Root names the parts read; `age` is computed only when one of them does. */
+  rootNames: ReadonlySet<string>;
+  layout: { stamp: string; source: string } | null;
+}
+
+/**
+ * Output limits, in characters. An SMS above 1,600 is refused by Twilio anyway; the others keep a
+ * runaway template (or data) from producing a message no one would want to receive.
+ */
+export const OUTPUT_LIMITS = { subject: 998, html: 512 * 1024, text: 256 * 1024, sms: 1600, mail: 64 * 1024 } as const;
+
+/** Runs compiled templates over a context: HTML escaped, text as written, every helper in the contact's zone. */
+@Injectable()
+export class MessageRenderer {
+  constructor(private readonly engine: TemplateEngine) {}
+
+  render(template: RenderableTemplate, context: Record<string, unknown>, extra: Record<string, unknown> = {}): RenderedContent {
+    const root: Record<string, unknown> = { ...context, ...extra };
+    const contact = (typeof root.contact === 'object' && root.contact !== null ? root.contact : {}) as { timeZone?: unknown; birthday?: unknown };
+    const timeZone = validZone(contact.timeZone);
+    const now = toDate(root.now) ?? new Date();
+    root.now = now;
+    if (root.locale === undefined) root.locale = template.locale;
+    if (template.rootNames.has('age') && (root.age === undefined || root.age === null)) {
+      root.age = birthdayAge(contact.birthday, now, timeZone) ?? undefined;
+    }
+    const scope: RenderScope = { locale: template.locale, timeZone, now, budget: { repeats: MAX_REPEATS_PER_RENDER } };
+    const data = { [SCOPE_KEY]: scope };
+    const run = (part: 'subject' | 'html' | 'text' | 'body', mode: 'html' | 'text', extraRoot?: Record<string, unknown>) => {
+      const source = template.parts[part];
+      if (typeof source !== 'string' || source.trim() === '') return undefined;
+      const compiled = template.cacheKey ? this.engine.compile(`${template.cacheKey}:${part}`, source, mode) : this.engine.compileUncached(source, mode);
+      return this.run(template, () => compiled(extraRoot ? { ...root, ...extraRoot } : root, { data }));
+    };
+
+    const rendered: RenderedContent = {
+      templateKey: template.templateKey,
+      channel: template.channel,
+      locale: template.locale,
+      variant: template.variant,
+      version: template.version,
+      source: template.source,
+    };
+    if (template.channel === 'email') {
+      rendered.subject = limit(template, 'subject', (run('subject', 'text') ?? '').replace(/\s+/g, ' ').trim(), OUTPUT_LIMITS.subject);
+      let html = run('html', 'html') ?? '';
+      if (template.layout) {
+        const layout = this.engine.compile(`layout:${template.layout.stamp}`, template.layout.source, 'html');
+        const content = new this.engine.SafeString(html);
+        html = this.run(template, () => layout({ ...root, content, subject: rendered.subject }, { data }));
+      }
+      rendered.html = limit(template, 'html', html, OUTPUT_LIMITS.html);
+      const text = run('text', 'text');
+      if (text !== undefined) rendered.text = limit(template, 'text', plainText(text), OUTPUT_LIMITS.text);
+    } else {
+      const body = plainText(run('body', 'text') ?? '');
+      rendered.text = limit(template, 'text', body, template.channel === 'sms' ? OUTPUT_LIMITS.sms : OUTPUT_LIMITS.mail);
+    }
+    return rendered;
+  }
+
+  private run(template: RenderableTemplate, render: () => string): string {
+    try {
+      return render();
+    } catch (error) {
+      throw new ApiError(
+        HttpStatus.UNPROCESSABLE_ENTITY,
+        'TEMPLATE_RENDER_FAILED',
+        `The ${template.channel} template "${template.templateKey}" (${template.locale}, ${template.variant}) could not be rendered: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+  }
+}
+
+function toDate(value: unknown): Date | null {
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value;
+  if (typeof value === 'string' || typeof value === 'number') {
+    const date = new Date(value);
+    return Number.isNaN(date.getTime()) ? null : date;
+  }
+  return null;
+}
+
+/** Blocks leave blank lines and trailing spaces behind; a text message should not carry them. */
+function plainText(text: string): string {
+  return text.replace(/\r\n?/g, '\n').replace(/[ \t]+\n/g, '\n').replace(/\n{3,}/g, '\n\n').trim();
+}
+
+function limit(template: RenderableTemplate, part: string, output: string, max: number): string {
+  if (output.length <= max) return output;
+  throw new ApiError(
+    HttpStatus.UNPROCESSABLE_ENTITY,
+    'TEMPLATE_OUTPUT_TOO_LARGE',
+    `The ${part} of "${template.templateKey}" would be ${output.length} characters; at most ${max} are sent.`,
+    [{ field: part, problem: `rendered output exceeds ${max} characters` }],
+  );
+}

@@ -5,6 +5,8 @@ import { CreateProductConsumptionDefaults1764892800000 } from './1764892800000-C
 import { CreateMessages1764979200000 } from './1764979200000-CreateMessages';
 import { CreateTemplates1765065600000 } from './1765065600000-CreateTemplates';
 import { CreateDirectMailBatches1765152000000 } from './1765152000000-CreateDirectMailBatches';
+import { CreateSegments1765238400000 } from './1765238400000-CreateSegments';
+import { CreateCampaigns1765324800000 } from './1765324800000-CreateCampaigns';
 
 /** Every migration, oldest first. Listed explicitly so ts-jest and the compiled build load the same set. */
 export const migrations = [
@@ -15,4 +17,6 @@ export const migrations = [
   CreateMessages1764979200000,
   CreateTemplates1765065600000,
   CreateDirectMailBatches1765152000000,
+  CreateSegments1765238400000,
+  CreateCampaigns1765324800000,
 ];

@@ -3,6 +3,7 @@ import { APP_FILTER } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
+import { CampaignsModule } from './campaigns/campaigns.module';
 import { ChannelsModule } from './channels/channels.module';
 import { ApiExceptionFilter } from './common/errors/api-exception.filter';
 import { AppConfig } from './config/app-config';
@@ -11,6 +12,7 @@ import { ContactsModule } from './contacts/contacts.module';
 import { DatabaseLocationModule, DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { MemoryModule } from './memory/memory.module';
+import { SegmentsModule } from './segments/segments.module';
 import { TemplatesModule } from './templates/templates.module';
 
 @Module({
@@ -36,7 +38,9 @@ import { TemplatesModule } from './templates/templates.module';
     ContactsModule,
     MemoryModule,
     TemplatesModule,
+    SegmentsModule,
     ChannelsModule,
+    CampaignsModule,
   ],
   providers: [{ provide: APP_FILTER, useClass: ApiExceptionFilter }],
 })

@@ -7,7 +7,10 @@ import { AppModule } from './app.module';
 import { SYSTEM_ACTOR } from './auth/actor';
 import { ROLES, Role } from './auth/api-key.entity';
 import { ApiKeysService } from './auth/api-keys.service';
-import { ConfigError } from './config/app-config';
+import { CampaignScheduler } from './campaigns/campaign-scheduler.service';
+import { CampaignsService, CampaignView } from './campaigns/campaigns.service';
+import { ConfigError, setProcessRole } from './config/app-config';
+import { DeliveryWorker } from './delivery/delivery-worker';
 import { ImportProgress } from './contacts/import/contact-import.processor';
 import { ContactImportService } from './contacts/import/contact-import.service';
 import { ImportFileError } from './contacts/import/contact-row.parser';
@@ -18,7 +21,9 @@ const USAGE = `Usage: npm run cli -- <command>
   apikey create --role <admin|marketer|viewer> [--name <name>]
   apikey list
   apikey revoke <id>
-  import <file> [--format csv|jsonl]     import contacts (format from .csv/.jsonl/.ndjson when not given)`;
+  import <file> [--format csv|jsonl]     import contacts (format from .csv/.jsonl/.ndjson when not given)
+  campaign run <id>                      start the campaign if it is a draft and deliver it here, with progress
+  campaign watch <id>                    show a campaign's progress while workers elsewhere deliver it`;
 
 type Command = (app: Awaited<ReturnType<typeof NestFactory.createApplicationContext>>, args: string[]) => Promise<number | void>;
 
@@ -86,7 +91,68 @@ const commands: Record<string, Command> = {
     }
     return job.status === 'failed' ? 1 : 0;
   },
+
+  async campaign(app, args) {
+    const [action, id] = args;
+    if ((action !== 'run' && action !== 'watch') || !id) throw new UsageError('campaign needs run <id> or watch <id>');
+    const campaigns = app.get(CampaignsService);
+    let campaign = await campaigns.get(id);
+    let stopDelivery: (() => Promise<void>) | null = null;
+    if (action === 'run') {
+      if (campaign.status === 'draft') campaign = await campaigns.start(id, SYSTEM_ACTOR);
+      const worker = app.get(DeliveryWorker);
+      const scheduler = app.get(CampaignScheduler);
+      worker.start();
+      const tick = setInterval(() => void scheduler.tick(new Date()), 30_000);
+      stopDelivery = async () => {
+        clearInterval(tick);
+        await worker.stop();
+      };
+    }
+    const interrupted = new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+    try {
+      await watchProgress(campaigns, id, interrupted);
+    } finally {
+      await stopDelivery?.();
+    }
+    campaign = await campaigns.get(id);
+    console.log(`Campaign ${id} is ${campaign.status}: ${describeProgress(campaign)}`);
+  },
 };
+
+
+/** A live bar until the campaign finishes (broadcasts) or Ctrl-C. */
+async function watchProgress(campaigns: CampaignsService, id: string, interrupted: Promise<void>): Promise<void> {
+  const bar = new SingleBar(
+    { format: '{name} [{bar}] {value}/{total} | sent {sent} | deferred {deferred} | skipped {skipped} | failed {failed} | {rate}/s | ETA {eta_formatted}', hideCursor: true },
+    Presets.shades_classic,
+  );
+  let stop = false;
+  void interrupted.then(() => (stop = true));
+  const started = Date.now();
+  let campaign = await campaigns.get(id);
+  const done = (c: CampaignView) => c.progress.sent + c.progress.failed + c.progress.skipped + c.progress.dead;
+  const startDone = done(campaign);
+  bar.start(campaign.progress.total, done(campaign), payloadOf(campaign, 0));
+  while (!stop) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    campaign = await campaigns.get(id);
+    const rate = ((done(campaign) - startDone) / Math.max(1, (Date.now() - started) / 1000)).toFixed(0);
+    bar.setTotal(campaign.progress.total);
+    bar.update(done(campaign), payloadOf(campaign, rate));
+    if (['completed', 'cancelled'].includes(campaign.status)) break;
+  }
+  bar.stop();
+}
+
+function payloadOf(c: CampaignView, rate: number | string) {
+  return { name: c.name.slice(0, 24), sent: c.progress.sent, deferred: c.progress.deferred, skipped: c.progress.skipped, failed: c.progress.failed + c.progress.dead, rate };
+}
+
+function describeProgress(c: CampaignView): string {
+  const p = c.progress;
+  return `${p.total} in the outbox — ${p.sent} sent, ${p.deferred} deferred, ${p.skipped} skipped, ${p.failed} failed, ${p.dead} dead-lettered, ${p.pending} pending`;
+}
 
 function megabytes(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
@@ -101,6 +167,7 @@ async function main(): Promise<number> {
     console.error(USAGE);
     return 2;
   }
+  setProcessRole('cli');
   const app = await NestFactory.createApplicationContext(AppModule, { logger: ['error', 'warn'] });
   try {
     return (await command(app, args)) ?? 0;

@@ -17,6 +17,8 @@ async function bootstrap(): Promise<void> {
   const { configureApp } = await import('./app.setup');
   const app = await NestFactory.create<NestExpressApplication>(AppModule, { bufferLogs: true, bodyParser: false });
   configureApp(app);
+  // SIGTERM lets the delivery worker finish the batch in hand; nothing is half-recorded.
+  app.enableShutdownHooks();
   const config = app.get(AppConfig);
   await app.listen(config.PORT, config.HOST);
 }

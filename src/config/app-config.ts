@@ -9,6 +9,7 @@ const toInt = ({ value }: { value: unknown }) =>
 const portMessage = { message: 'PORT must be an integer between 0 and 65535' };
 const poolMessage = { message: 'DB_POOL_SIZE must be an integer between 1 and 100' };
 const smtpPoolMessage = { message: 'SMTP_POOL_SIZE must be an integer between 1 and 50' };
+const workerMessage = (name: string, min: number, max: number) => ({ message: `${name} must be an integer between ${min} and ${max}` });
 const importMessage = { message: 'IMPORT_MAX_BYTES must be a positive integer' };
 
 /** Values that must not reach a terminal or a log, even when they are wrong. */
@@ -132,6 +133,44 @@ export class AppConfig {
   @Matches(/^https?:\/\/[^\s]+$/, { message: 'TWILIO_API_BASE_URL must be an http(s) URL' })
   TWILIO_API_BASE_URL?: string;
 
+  /** Run the delivery workers and trigger scheduler inside this process (`npm run worker` runs them alone). */
+  @IsIn(['true', 'false'], { message: 'RUN_WORKERS must be true or false' })
+  RUN_WORKERS: 'true' | 'false' = 'true';
+
+  /** Messages one worker process has in flight at once. */
+  @Transform(toInt)
+  @IsInt(workerMessage('WORKER_CONCURRENCY', 1, 200))
+  @Min(1, workerMessage('WORKER_CONCURRENCY', 1, 200))
+  @Max(200, workerMessage('WORKER_CONCURRENCY', 1, 200))
+  WORKER_CONCURRENCY = 10;
+
+  /** Outbox rows claimed per round trip: many messages per claim, never one queue job per message. */
+  @Transform(toInt)
+  @IsInt(workerMessage('WORKER_BATCH_SIZE', 1, 5000))
+  @Min(1, workerMessage('WORKER_BATCH_SIZE', 1, 5000))
+  @Max(5000, workerMessage('WORKER_BATCH_SIZE', 1, 5000))
+  WORKER_BATCH_SIZE = 100;
+
+  /** How long a claim holds before another worker may take the rows over (a crashed worker's rows). */
+  @Transform(toInt)
+  @IsInt(workerMessage('WORKER_LEASE_SECONDS', 5, 3600))
+  @Min(5, workerMessage('WORKER_LEASE_SECONDS', 5, 3600))
+  @Max(3600, workerMessage('WORKER_LEASE_SECONDS', 5, 3600))
+  WORKER_LEASE_SECONDS = 60;
+
+  /** Per-channel send rate of one process, messages a second; 0 means no limit. */
+  @Transform(toInt)
+  @IsInt(workerMessage('RATE_LIMIT_EMAIL', 0, 100000))
+  @Min(0, workerMessage('RATE_LIMIT_EMAIL', 0, 100000))
+  @Max(100000, workerMessage('RATE_LIMIT_EMAIL', 0, 100000))
+  RATE_LIMIT_EMAIL = 0;
+
+  @Transform(toInt)
+  @IsInt(workerMessage('RATE_LIMIT_SMS', 0, 100000))
+  @Min(0, workerMessage('RATE_LIMIT_SMS', 0, 100000))
+  @Max(100000, workerMessage('RATE_LIMIT_SMS', 0, 100000))
+  RATE_LIMIT_SMS = 0;
+
   /** A TrueType font with Chinese glyphs for printed letters; absent, common system paths are tried. */
   @IsOptional()
   @IsString()
@@ -142,6 +181,15 @@ export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
     super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   }
+}
+
+/**
+ * The process's role decides whether delivery runs in it, whatever RUN_WORKERS says: the CLI must
+ * not start sending as a side effect of `apikey list`, and `npm run worker` exists to send.
+ */
+let runWorkersOverride: 'true' | 'false' | null = null;
+export function setProcessRole(role: 'server' | 'worker' | 'cli'): void {
+  runWorkersOverride = role === 'server' ? null : role === 'worker' ? 'true' : 'false';
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
@@ -158,6 +206,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (config.DEFAULT_PHONE_REGION && /^[A-Z]{2}$/.test(config.DEFAULT_PHONE_REGION) && !isSupportedCountry(config.DEFAULT_PHONE_REGION)) {
     problems.push(`DEFAULT_PHONE_REGION=${shown('DEFAULT_PHONE_REGION', config.DEFAULT_PHONE_REGION)}: not a region with its own phone numbering plan`);
   }
+  if (runWorkersOverride) config.RUN_WORKERS = runWorkersOverride;
   problems.push(...incompleteGroups(config));
   if (config.NODE_ENV === 'production' && !config.SECRET_KEY) {
     problems.push('SECRET_KEY: required when NODE_ENV=production (at least 32 characters)');

@@ -1,0 +1,116 @@
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import { Clock } from '../campaigns/calendar/clock';
+import type { CampaignDefinition } from '../campaigns/campaign.types';
+import { CampaignsRepository } from '../campaigns/campaigns.repository';
+import { AppConfig } from '../config/app-config';
+import { Dispatcher, DispatchResult } from './dispatcher.service';
+import { OutboxRepository } from './outbox.repository';
+import { RateLimiter } from './rate-limiter';
+
+/** How often an idle worker looks for due messages, and how often it takes over dead workers' rows. */
+const IDLE_POLL_MS = 500;
+const RECOVERY_EVERY_MS = 5_000;
+
+/**
+ * The delivery loop of one process: take over rows whose worker died, claim a batch of due rows
+ * of running campaigns, dispatch them, repeat. Pausing a campaign takes effect at the next claim
+ * (a batch is about a second of sending); shutdown finishes the batch in hand and claims no more.
+ */
+@Injectable()
+export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(DeliveryWorker.name);
+  readonly owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  private readonly limiters;
+  private running = false;
+  private loop: Promise<void> | null = null;
+  private wake: (() => void) | null = null;
+  private lastRecovery = 0;
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly clock: Clock,
+    private readonly outbox: OutboxRepository,
+    private readonly campaigns: CampaignsRepository,
+    private readonly dispatcher: Dispatcher,
+  ) {
+    this.limiters = {
+      email: config.RATE_LIMIT_EMAIL > 0 ? new RateLimiter(config.RATE_LIMIT_EMAIL) : undefined,
+      sms: config.RATE_LIMIT_SMS > 0 ? new RateLimiter(config.RATE_LIMIT_SMS) : undefined,
+    };
+  }
+
+  onApplicationBootstrap(): void {
+    if (this.config.RUN_WORKERS === 'true') this.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.stop();
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.logger.log(`delivery worker ${this.owner} started (concurrency ${this.config.WORKER_CONCURRENCY}, batch ${this.config.WORKER_BATCH_SIZE})`);
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+    this.loop = null;
+  }
+
+  /** Wakes an idle worker at once (after a campaign starts or resumes), instead of at its next poll. */
+  nudge(): void {
+    this.wake?.();
+  }
+
+  /** One claim-and-dispatch round; exposed so tests and the CLI can drive delivery step by step. */
+  async runOnce(): Promise<{ claimed: number; results: Record<DispatchResult, number> }> {
+    const now = this.clock.now();
+    if (Date.now() - this.lastRecovery >= RECOVERY_EVERY_MS) {
+      this.lastRecovery = Date.now();
+      const recovered = await this.outbox.recoverExpiredLeases(now);
+      if (recovered.requeued > 0) this.logger.warn(`took over ${recovered.requeued} outbox rows of stopped workers (${recovered.ambiguous} were with a provider)`);
+    }
+    const running = await this.campaigns.running();
+    const byId = new Map<string, CampaignDefinition>(running.map((c) => [c.id, c]));
+    const leaseUntil = new Date(now.getTime() + this.config.WORKER_LEASE_SECONDS * 1000);
+    const rows = await this.outbox.claim(this.owner, [...byId.keys()], now, leaseUntil, this.config.WORKER_BATCH_SIZE);
+    const results = await this.dispatcher.dispatch(rows, byId, {
+      owner: this.owner,
+      now,
+      concurrency: this.config.WORKER_CONCURRENCY,
+      limiters: this.limiters,
+    });
+    if (rows.length < this.config.WORKER_BATCH_SIZE) {
+      for (const campaign of running) if (campaign.kind === 'broadcast') await this.campaigns.completeIfDrained(campaign.id);
+    }
+    return { claimed: rows.length, results };
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      let claimed = 0;
+      try {
+        claimed = (await this.runOnce()).claimed;
+      } catch (error) {
+        // The database may be restarting; the rows are safe in the outbox, so wait and go on.
+        this.logger.error(`delivery round failed: ${error instanceof Error ? error.message : String(error)}`);
+      }
+      if (claimed === 0 && this.running) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, IDLE_POLL_MS);
+          this.wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        this.wake = null;
+      }
+    }
+  }
+}

@@ -9,6 +9,7 @@ import { ROLES, Role } from './auth/api-key.entity';
 import { ApiKeysService } from './auth/api-keys.service';
 import { CampaignScheduler } from './campaigns/campaign-scheduler.service';
 import { CampaignsService, CampaignView } from './campaigns/campaigns.service';
+import { ApiError } from './common/errors/api-error';
 import { ConfigError, setProcessRole } from './config/app-config';
 import { DeliveryWorker } from './delivery/delivery-worker';
 import { ImportProgress } from './contacts/import/contact-import.processor';
@@ -175,6 +176,10 @@ async function main(): Promise<number> {
     if (error instanceof UsageError) {
       console.error(`${error.message}\n\n${USAGE}`);
       return 2;
+    }
+    if (error instanceof ApiError) {
+      console.error([error.message, ...error.details.map((d) => `  ${d.field}: ${d.problem}`)].join('\n'));
+      return 1;
     }
     if (error instanceof ImportFileError) {
       console.error([error.message, ...error.details.map((d) => `  ${d.field}: ${d.problem}`)].join('\n'));

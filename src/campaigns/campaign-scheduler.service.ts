@@ -72,7 +72,7 @@ export class CampaignScheduler {
         [...fixed, ...where.params],
       );
       await this.campaigns.markMaterialized(tx, campaignId, now);
-      await this.campaigns.transition(tx, campaignId, ['scheduled'], 'running', { startedAt: true });
+      await this.campaigns.transition(tx, campaignId, ['scheduled'], 'running', now, { startedAt: true });
       return { campaignId, inserted: rowCount(result) };
     });
   }

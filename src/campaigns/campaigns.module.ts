@@ -4,6 +4,7 @@ import { DeliveryModule } from '../delivery/delivery.module';
 import { GuardModule } from '../memory/guard/guard.module';
 import { RenderContextModule } from '../memory/render-context/render-context.module';
 import { SegmentsModule } from '../segments/segments.module';
+import { TemplatesModule } from '../templates/templates.module';
 import { CalendarModule } from './calendar/calendar.module';
 import { CampaignSchedulerJob } from './campaign-scheduler.job';
 import { CampaignScheduler } from './campaign-scheduler.service';
@@ -15,7 +16,7 @@ import { TriggerEvaluator } from './triggers/trigger-evaluator.service';
 
 /** Campaigns: broadcasts and care triggers, their lifecycle, and the scheduler that fills the outbox. */
 @Module({
-  imports: [AuditModule, CampaignsDataModule, CalendarModule, DeliveryModule, SegmentsModule, GuardModule, RenderContextModule],
+  imports: [AuditModule, CampaignsDataModule, CalendarModule, DeliveryModule, SegmentsModule, GuardModule, RenderContextModule, TemplatesModule],
   controllers: [CampaignsController],
   providers: [CampaignsService, CampaignScheduler, CampaignSchedulerJob, TriggerEvaluator, DryRunService],
   exports: [CampaignsService, CampaignScheduler],

@@ -67,14 +67,22 @@ export class CampaignsRepository {
   }
 
   /** Moves the status only from one of `from`; false when another request got there first. */
-  async transition(tx: EntityManager, id: string, from: CampaignStatus[], to: CampaignStatus, stamps: { startedAt?: boolean; pausedAt?: boolean; finishedAt?: boolean } = {}): Promise<boolean> {
+  /** `at` is the injected clock's now: a trigger's first window starts from it, so tests can move it. */
+  async transition(
+    tx: EntityManager,
+    id: string,
+    from: CampaignStatus[],
+    to: CampaignStatus,
+    at: Date,
+    stamps: { startedAt?: boolean; pausedAt?: boolean; finishedAt?: boolean } = {},
+  ): Promise<boolean> {
     const result = await tx.query(
       `UPDATE campaigns SET status = $3, updated_at = now(),
-              started_at = CASE WHEN $4 THEN coalesce(started_at, now()) ELSE started_at END,
-              paused_at = CASE WHEN $5 THEN now() WHEN $3 = 'running' THEN NULL ELSE paused_at END,
-              finished_at = CASE WHEN $6 THEN now() ELSE finished_at END
+              started_at = CASE WHEN $4 THEN coalesce(started_at, $7) ELSE started_at END,
+              paused_at = CASE WHEN $5 THEN $7 WHEN $3 = 'running' THEN NULL ELSE paused_at END,
+              finished_at = CASE WHEN $6 THEN $7 ELSE finished_at END
         WHERE id = $1 AND status = ANY($2::text[])`,
-      [id, from, to, Boolean(stamps.startedAt), Boolean(stamps.pausedAt), Boolean(stamps.finishedAt)],
+      [id, from, to, Boolean(stamps.startedAt), Boolean(stamps.pausedAt), Boolean(stamps.finishedAt), at],
     );
     return Array.isArray(result) && result[1] === 1;
   }

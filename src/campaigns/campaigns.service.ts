@@ -7,6 +7,7 @@ import { ApiError, ErrorDetail } from '../common/errors/api-error';
 import { resolvePolicy } from '../memory/guard/guard-policy';
 import type { GuardPolicy } from '../memory/guard/guard.types';
 import { SegmentsService } from '../segments/segments.service';
+import { TemplatesService } from '../templates/templates.service';
 import { Clock } from './calendar/clock';
 import { checkSchedule, checkTrigger } from './campaign-input';
 import { CampaignScheduler, materializeAt } from './campaign-scheduler.service';
@@ -31,6 +32,7 @@ export class CampaignsService {
     private readonly dryRuns: DryRunService,
     private readonly audit: AuditService,
     private readonly clock: Clock,
+    private readonly templates: TemplatesService,
   ) {}
 
   async create(dto: CreateCampaignDto, actor: Actor): Promise<CampaignView> {
@@ -123,7 +125,7 @@ export class CampaignsService {
   async cancel(id: string, actor: Actor): Promise<CampaignView> {
     await this.db.transaction(async (tx) => {
       const campaign = await this.require(id, tx, true);
-      if (!(await this.campaigns.transition(tx, id, ['draft', 'scheduled', 'running', 'paused'], 'cancelled', { finishedAt: true }))) {
+      if (!(await this.campaigns.transition(tx, id, ['draft', 'scheduled', 'running', 'paused'], 'cancelled', this.clock.now(), { finishedAt: true }))) {
         throw conflict('CAMPAIGN_STATE', `Campaign ${id} is ${campaign.status} and cannot be cancelled.`);
       }
       await tx.query(
@@ -166,7 +168,7 @@ export class CampaignsService {
     return this.db.transaction(async (tx) => {
       const campaign = await this.require(id, tx, true);
       const target = to(campaign);
-      if (!(await this.campaigns.transition(tx, id, from, target, stamps))) {
+      if (!(await this.campaigns.transition(tx, id, from, target, this.clock.now(), stamps))) {
         throw conflict('CAMPAIGN_STATE', `Campaign ${id} is ${campaign.status}; ${action.replace('campaign.', '')} needs ${from.join(' or ')}.`);
       }
       await this.audit.record(tx, actor, action, 'campaign', id, { from: campaign.status, to: target });
@@ -199,6 +201,13 @@ export class CampaignsService {
     if (dto.segmentId && dto.audience !== undefined) problems.push({ field: 'audience', problem: 'give either segmentId or audience, not both' });
     problems.push(...policyProblems(dto.guardPolicy));
     if (problems.length) throw ApiError.validation(problems);
+    const missing = [];
+    for (const channel of new Set(dto.channels)) {
+      if (!(await this.templates.exists(dto.templateKey, channel))) missing.push(channel);
+    }
+    if (missing.length) {
+      throw ApiError.validation([{ field: 'templateKey', problem: `there is no ${missing.join(' or ')} template "${dto.templateKey}" (each channel of the campaign needs one)` }]);
+    }
     if (dto.segmentId) await this.segments.get(dto.segmentId, manager);
     if (dto.audience !== undefined) await this.segments.check(dto.audience, 'audience', manager);
     return {

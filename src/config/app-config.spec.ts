@@ -27,6 +27,15 @@ describe('loadConfig', () => {
       IMPORT_DIR: './var/imports',
       JSON_BODY_LIMIT: '1mb',
       IMPORT_MAX_BYTES: 2 * 1024 * 1024 * 1024,
+      OUTBOX_DIR: './var/outbox',
+      SMTP_POOL_SIZE: 5,
+      MAIL_FROM: 'Tidings <care@localhost>',
+      RUN_WORKERS: 'true',
+      WORKER_CONCURRENCY: 10,
+      WORKER_BATCH_SIZE: 100,
+      WORKER_LEASE_SECONDS: 60,
+      RATE_LIMIT_EMAIL: 0,
+      RATE_LIMIT_SMS: 0,
     });
     expect(config.DATABASE_URL).toBeUndefined();
     expect(config.SECRET_KEY).toBeUndefined();
@@ -95,6 +104,28 @@ describe('loadConfig', () => {
       'SECRET_KEY=<hidden, 17 characters>: must be at least 32 characters',
     ]);
     expect(problems.join('\n')).not.toMatch(/hunter2|s3cr3t/);
+  });
+
+  it('refuses half a DKIM or Twilio setup, naming what is missing', () => {
+    const problems = (env: Record<string, string>) => {
+      try {
+        loadConfig(env);
+        return [];
+      } catch (error) {
+        return (error as ConfigError).problems;
+      }
+    };
+    expect(problems({ DKIM_DOMAIN: 'example.com' })).toEqual(['DKIM_SELECTOR, DKIM_PRIVATE_KEY_FILE: required together with DKIM_DOMAIN']);
+    expect(problems({ TWILIO_ACCOUNT_SID: `AC${'0'.repeat(32)}`, TWILIO_FROM: '+15005550006' })).toEqual([
+      'TWILIO_AUTH_TOKEN: required together with TWILIO_ACCOUNT_SID, TWILIO_FROM',
+    ]);
+    expect(problems({ SMTP_URL: 'http://relay', WORKER_CONCURRENCY: '0', TWILIO_AUTH_TOKEN: 'short' })).toEqual(
+      expect.arrayContaining([
+        'SMTP_URL="http://relay": must be an smtp:// or smtps:// URL',
+        'WORKER_CONCURRENCY="0": must be an integer between 1 and 200',
+        expect.stringMatching(/^TWILIO_AUTH_TOKEN=<hidden, 5 characters>/),
+      ]),
+    );
   });
 
   it('accepts a phone region only when numbers can be read in it', () => {

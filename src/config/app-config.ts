@@ -188,8 +188,11 @@ export class ConfigError extends Error {
  * not start sending as a side effect of `apikey list`, and `npm run worker` exists to send.
  */
 let runWorkersOverride: 'true' | 'false' | null = null;
-export function setProcessRole(role: 'server' | 'worker' | 'cli'): void {
+let quietLogs = false;
+export function setProcessRole(role: 'server' | 'worker' | 'cli' | 'demo'): void {
   runWorkersOverride = role === 'server' ? null : role === 'worker' ? 'true' : 'false';
+  // The demo prints its own report; request logs would bury it.
+  quietLogs = role === 'demo';
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
@@ -207,6 +210,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     problems.push(`DEFAULT_PHONE_REGION=${shown('DEFAULT_PHONE_REGION', config.DEFAULT_PHONE_REGION)}: not a region with its own phone numbering plan`);
   }
   if (runWorkersOverride) config.RUN_WORKERS = runWorkersOverride;
+  if (quietLogs && !env.LOG_LEVEL) config.LOG_LEVEL = 'warn';
   problems.push(...incompleteGroups(config));
   if (config.NODE_ENV === 'production' && !config.SECRET_KEY) {
     problems.push('SECRET_KEY: required when NODE_ENV=production (at least 32 characters)');

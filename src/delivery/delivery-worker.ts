@@ -68,15 +68,18 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
     this.wake?.();
   }
 
-  /** One claim-and-dispatch round; exposed so tests and the CLI can drive delivery step by step. */
-  async runOnce(): Promise<{ claimed: number; results: Record<DispatchResult, number> }> {
+  /**
+   * One claim-and-dispatch round; exposed so tests and the CLI can drive delivery step by step.
+   * `only` restricts it to some campaigns (a test delivering its own campaign on a shared database).
+   */
+  async runOnce(only?: { campaignIds: string[] }): Promise<{ claimed: number; results: Record<DispatchResult, number> }> {
     const now = this.clock.now();
     if (Date.now() - this.lastRecovery >= RECOVERY_EVERY_MS) {
       this.lastRecovery = Date.now();
       const recovered = await this.outbox.recoverExpiredLeases(now);
       if (recovered.requeued > 0) this.logger.warn(`took over ${recovered.requeued} outbox rows of stopped workers (${recovered.ambiguous} were with a provider)`);
     }
-    const running = await this.campaigns.running();
+    const running = (await this.campaigns.running()).filter((c) => !only || only.campaignIds.includes(c.id));
     const byId = new Map<string, CampaignDefinition>(running.map((c) => [c.id, c]));
     const leaseUntil = new Date(now.getTime() + this.config.WORKER_LEASE_SECONDS * 1000);
     const rows = await this.outbox.claim(this.owner, [...byId.keys()], now, leaseUntil, this.config.WORKER_BATCH_SIZE);

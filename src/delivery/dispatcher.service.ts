@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import type { CampaignDefinition } from '../campaigns/campaign.types';
 import type { ChannelKind, SendOutcome } from '../channels/channel.types';
 import { DirectMailService } from '../channels/direct-mail/direct-mail.service';
+import { MessagesService } from '../channels/messages/messages.service';
 import { OutboundSender } from '../channels/outbound/outbound-sender';
 import { GoldfishGuard } from '../memory/guard/goldfish-guard.service';
 import { RenderContext, RenderContextService } from '../memory/render-context/render-context.service';
@@ -30,6 +31,8 @@ interface Prepared {
   facts: RecipientFacts;
   channel: ChannelKind;
   rendered: RenderedContent;
+  /** The messages row written with the claim (e-mail and SMS; print batches write their own). */
+  messageId?: string;
 }
 
 /**
@@ -51,6 +54,7 @@ export class Dispatcher {
     private readonly preparer: MessagePreparer,
     private readonly guard: GoldfishGuard,
     private readonly sender: OutboundSender,
+    private readonly messages: MessagesService,
     private readonly directMail: DirectMailService,
   ) {}
 
@@ -101,6 +105,8 @@ export class Dispatcher {
       return this.deliverOrQueue({ row, campaign, facts, channel: row.channel, rendered }, options, letters);
     }
 
+    const superseded = await this.supersededReason(row);
+    if (superseded) return this.skip(row, owner, superseded, null, { occasion: row.details });
     const prepared = await this.preparer.prepare(row, campaign, facts, context, now);
     if (!prepared.ready || !facts) return this.skip(row, owner, prepared.ready ? 'erased' : prepared.reason, null, prepared.ready ? {} : prepared.details);
     const { channel, rendered } = prepared;
@@ -118,12 +124,16 @@ export class Dispatcher {
           ? ('deferred' as const)
           : ('lost_lease' as const);
       }
-      return (await this.outbox.markSending(tx, row.id, owner, { channel, variant: rendered.variant, guardMessageId: decision.messageId! }))
-        ? ('send' as const)
-        : ('lost_lease' as const);
+      const guardMessageId = decision.messageId!;
+      if (!(await this.outbox.markSending(tx, row.id, owner, { channel, variant: rendered.variant, guardMessageId }))) return 'lost_lease' as const;
+      // The message is on record from the moment it is cleared: a crash from here on leaves a
+      // 'sending' row for the recovery to close, never a message nobody knows about.
+      const messageId = channel === 'mail' ? undefined : await this.messages.begin(this.sender.newMessage(this.requestOf(row, campaign, facts, channel, rendered), channel), tx);
+      return { guardMessageId, messageId };
     });
-    if (verdict !== 'send') return verdict;
-    return this.deliverOrQueue({ row: { ...row, channel, variant: rendered.variant }, campaign, facts, channel, rendered }, options, letters);
+    if (typeof verdict === 'string') return verdict;
+    const cleared = { ...row, channel, variant: rendered.variant, guardMessageId: verdict.guardMessageId };
+    return this.deliverOrQueue({ row: cleared, campaign, facts, channel, rendered, messageId: verdict.messageId }, options, letters);
   }
 
   private async deliverOrQueue(p: Prepared, options: DispatchOptions, letters: Prepared[]): Promise<DispatchResult | 'printing'> {
@@ -205,24 +215,36 @@ export class Dispatcher {
 
   private async deliver(p: Prepared, options: DispatchOptions): Promise<DispatchResult> {
     await options.limiters[p.channel]?.take();
-    const request = {
-      toName: [p.facts.givenName, p.facts.familyName].filter(Boolean).join(' ') || null,
-      contactId: p.row.contactId,
-      campaignId: p.campaign.id,
-      occasionKey: p.row.occasionKey,
-      purpose: 'campaign' as const,
-      rendered: p.rendered,
-      headers: { 'X-Tidings-Campaign': p.campaign.id },
+    const request = this.requestOf(p.row, p.campaign, p.facts, p.channel, p.rendered);
+    if (!request.to) return this.giveUp(p.row, options.owner, { status: 'permanent', error: `no ${p.channel} address any more` }, null, 'failed');
+    let finished = false;
+    // The provider's "sent", the message record, the outbox row and the guard's claim are written
+    // in one statement the moment the answer arrives: the smallest window the channel allows.
+    const record = async (messageId: string, outcome: SendOutcome) => {
+      if (outcome.status === 'sent') {
+        finished = await this.outbox.completeSent({ outboxId: p.row.id, owner: options.owner, messageId, outcome, guardMessageId: p.row.guardMessageId, at: options.now });
+      } else {
+        await this.messages.recordOutcome(messageId, outcome);
+      }
     };
-    let result: { messageId: string; outcome: SendOutcome };
-    if (p.channel === 'email' && p.facts.email) result = await this.sender.sendEmail({ ...request, to: p.facts.email });
-    else if (p.channel === 'sms' && p.facts.phone) result = await this.sender.sendSms({ ...request, to: p.facts.phone });
-    else return this.giveUp(p.row, options.owner, { status: 'permanent', error: `no ${p.channel} address any more` }, null, 'failed');
-
-    const { outcome, messageId } = result;
-    if (outcome.status === 'sent') return this.finishSent(p.row, options, messageId);
+    const send = p.channel === 'email' ? this.sender.sendEmail.bind(this.sender) : this.sender.sendSms.bind(this.sender);
+    const { outcome, messageId } = await send({ ...request, messageId: p.messageId, idempotencyKey: p.row.guardMessageId, record });
+    if (outcome.status === 'sent') return finished ? 'sent' : 'lost_lease';
     if (outcome.status === 'permanent') return this.giveUp(p.row, options.owner, outcome, messageId, 'failed');
     return this.retryOrGiveUp(p.row, p.campaign, options, outcome, messageId);
+  }
+
+  private requestOf(row: ClaimedMessage, campaign: CampaignDefinition, facts: RecipientFacts, channel: ChannelKind, rendered: RenderedContent) {
+    return {
+      to: (channel === 'email' ? facts.email : channel === 'sms' ? facts.phone : '') ?? '',
+      toName: [facts.givenName, facts.familyName].filter(Boolean).join(' ') || null,
+      contactId: row.contactId,
+      campaignId: campaign.id,
+      occasionKey: row.occasionKey,
+      purpose: 'campaign' as const,
+      rendered,
+      headers: { 'X-Tidings-Campaign': campaign.id },
+    };
   }
 
   private async retryOrGiveUp(
@@ -259,6 +281,20 @@ export class Dispatcher {
   private async skip(row: ClaimedMessage, owner: string, reason: string, channel: ChannelKind | null, details: Record<string, unknown> = {}): Promise<DispatchResult> {
     const finished = await this.db.transaction((tx) => this.outbox.finish(tx, row.id, owner, 'skipped', { reason, channel, details }));
     return finished ? 'skipped' : 'lost_lease';
+  }
+
+  /**
+   * A reminder computed from a prediction is only due while the prediction still says so: a
+   * purchase in between moves the run-out date (and the new date makes its own reminder), so the
+   * rice seller does not knock on the door of a household that just bought a sack.
+   */
+  private async supersededReason(row: ClaimedMessage): Promise<string | null> {
+    if (row.details.kind !== 'replenishment') return null;
+    const rows: Array<{ run_out_on: string }> = await this.db.query(
+      `SELECT to_char(run_out_on, 'YYYY-MM-DD') AS run_out_on FROM replenishment_predictions WHERE contact_id = $1 AND product_key = $2`,
+      [row.contactId, row.details.productKey],
+    );
+    return rows[0]?.run_out_on === row.details.runOutOn ? null : 'superseded';
   }
 
   private async guardMessageOf(outboxId: string): Promise<string | null> {

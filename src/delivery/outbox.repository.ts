@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import type { ChannelKind } from '../channels/channel.types';
+import type { ChannelKind, SendOutcome } from '../channels/channel.types';
+import { MESSAGE_STATUS_RANK } from '../channels/messages/message-status';
 
 export type OutboxState = 'pending' | 'processing' | 'sending' | 'sent' | 'failed' | 'skipped' | 'dead';
 
@@ -86,6 +87,32 @@ export class OutboxRepository {
       [id, owner, state, fields.reason ?? null, fields.messageId ?? null, fields.error?.slice(0, 2000) ?? null, fields.channel ?? null, JSON.stringify(fields.details ?? {})],
     );
     return affected(result) === 1;
+  }
+
+  /**
+   * The provider took the message: its record, the outbox row and the goldfish guard's claim move
+   * to 'sent' in one statement (one round trip, one implicit transaction). The guard's row is
+   * written here rather than through GoldfishGuard.markSent because a second transaction would
+   * leave a window in which the outbox says sent and the claim does not. False when the lease was lost.
+   */
+  async completeSent(input: { outboxId: string; owner: string; messageId: string; outcome: Extract<SendOutcome, { status: 'sent' }>; guardMessageId: string | null; at: Date }): Promise<boolean> {
+    const rows: Array<{ finished: number }> = await this.db.query(
+      `WITH message AS (
+         UPDATE messages SET status = 'sent', status_rank = $5, provider_message_id = $6, sent_at = now(), updated_at = now(), details = details || $7::jsonb
+          WHERE id = $3 AND status_rank < $5),
+       outbox AS (
+         UPDATE outbox_messages
+            SET state = 'sent', reason = 'delivered_to_provider', message_id = $3, lease_owner = NULL, lease_until = NULL,
+                details = details || jsonb_build_object('worker', $2::text), finished_at = now(), updated_at = now()
+          WHERE id = $1 AND lease_owner = $2 AND state IN ('processing', 'sending')
+          RETURNING id),
+       claim AS (
+         UPDATE contact_messages SET state = 'sent', sent_at = $8
+          WHERE id = $4 AND state = 'claimed' AND EXISTS (SELECT 1 FROM outbox))
+       SELECT count(*)::int AS finished FROM outbox`,
+      [input.outboxId, input.owner, input.messageId, input.guardMessageId, MESSAGE_STATUS_RANK.sent, input.outcome.providerMessageId, JSON.stringify(input.outcome.details ?? {}), input.at],
+    );
+    return rows[0]?.finished === 1;
   }
 
   /** Back to pending: a deferral (the guard's instant) or a transient failure (the retry policy's). */

@@ -70,6 +70,11 @@ export class TemplatesService {
     return chosen === undefined ? [] : [...new Set(candidates.filter((c) => c.locale === chosen).map((c) => c.variant))].sort();
   }
 
+  /** Whether any locale has a template of this key on this channel (a campaign checks before it starts). */
+  async exists(key: string, channel: ChannelKind): Promise<boolean> {
+    return (await this.candidates(key, channel)).length > 0;
+  }
+
   /** Forgets what this process knows about a template's published version (after publish, rollback, archive). */
   invalidate(templateId: string): void {
     this.index = null;

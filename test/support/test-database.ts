@@ -40,3 +40,30 @@ export async function recreateDatabase(serverUrl: string, name: string): Promise
   url.pathname = `/${name}`;
   return url.toString();
 }
+
+/**
+ * A database of its own on the test server, for a suite whose workers would otherwise pick up other
+ * suites' campaigns (or whose campaigns others would pick up). On the embedded default, where there
+ * is one database only, it is the shared one.
+ */
+export async function isolatedDatabase(suffix: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const shared = new URL(resolvedTestDatabaseUrl());
+  const sharedName = shared.pathname.slice(1);
+  if (!sharedName.startsWith('tidings_test_')) return { url: shared.toString(), drop: async () => undefined };
+  const server = new URL(shared);
+  server.pathname = '/postgres';
+  const name = `${sharedName}_${suffix}`;
+  const url = await recreateDatabase(server.toString(), name);
+  return {
+    url,
+    drop: async () => {
+      const admin = new Client({ connectionString: server.toString() });
+      await admin.connect();
+      try {
+        await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      } finally {
+        await admin.end();
+      }
+    },
+  };
+}

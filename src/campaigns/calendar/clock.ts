@@ -61,3 +61,17 @@ export class ManualClock extends Clock {
     return ms;
   }
 }
+
+let processClock: Clock | null = null;
+
+/**
+ * Replaces the system clock for this process before the application starts: `npm run demo` plays a
+ * chosen day this way. Tests override the provider instead.
+ */
+export function setProcessClock(clock: Clock): void {
+  processClock = clock;
+}
+
+export function clockForProcess(): Clock {
+  return processClock ?? new SystemClock();
+}

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import type { SendOutcome } from '../channel.types';
 import { MessageStatus, movesForward } from './message-status';
 import { MessageEventRecord, MessageRecord, MessagesRepository, NewMessage } from './messages.repository';
@@ -32,8 +32,9 @@ export class MessagesService {
     private readonly repository: MessagesRepository,
   ) {}
 
-  begin(input: NewMessage): Promise<string> {
-    return this.repository.insert(input);
+  /** `manager`: write the row in the caller's transaction (the delivery layer's claim). */
+  begin(input: NewMessage, manager?: EntityManager): Promise<string> {
+    return this.repository.insert(input, manager);
   }
 
   recordOutcome(id: string, outcome: SendOutcome): Promise<void> {

@@ -28,6 +28,15 @@ export interface OutboundRequest {
   headers?: Record<string, string>;
   /** The one-click unsubscribe URL; computed for the contact when absent. */
   unsubscribeUrl?: string | null;
+  /** A messages row the caller already wrote (in its own transaction); else one is written here. */
+  messageId?: string;
+  /**
+   * Stays the same when the same message is tried again (the occasion's claim): it becomes the
+   * e-mail's Message-ID, so a recipient's mail client shows a repeat after a crash only once.
+   */
+  idempotencyKey?: string | null;
+  /** Records the provider's answer; the delivery layer writes it together with its own state. */
+  record?: (messageId: string, outcome: SendOutcome) => Promise<void>;
 }
 
 export interface OutboundResult {
@@ -61,15 +70,11 @@ export class OutboundSender {
   async sendEmail(request: OutboundRequest): Promise<OutboundResult> {
     const { rendered } = request;
     if (!rendered.subject || !rendered.html) throw new Error('An e-mail needs a rendered subject and HTML body');
-    const messageId = await this.messages.begin({
-      ...this.recordOf(request),
-      channel: 'email',
-      provider: this.email.provider,
-      subject: rendered.subject,
-    });
+    const messageId =
+      request.messageId ?? (await this.messages.begin({ ...this.recordOf(request), channel: 'email', provider: this.email.provider, subject: rendered.subject }));
     const outcome = await this.handOver(() =>
       this.email.send({
-        messageId,
+        messageId: request.idempotencyKey ?? messageId,
         to: request.to,
         toName: request.toName,
         subject: rendered.subject!,
@@ -79,7 +84,7 @@ export class OutboundSender {
         headers: request.headers,
       }),
     );
-    await this.messages.recordOutcome(messageId, outcome);
+    await (request.record ?? ((id, answer) => this.messages.recordOutcome(id, answer)))(messageId, outcome);
     return { messageId, provider: this.email.provider, outcome };
   }
 
@@ -96,7 +101,19 @@ export class OutboundSender {
       campaignId: request.campaignId,
       occasionKey: request.occasionKey,
       template: { key: rendered.templateKey, version: rendered.version, variant: rendered.variant, locale: rendered.locale },
+      messageId: request.messageId,
+      record: request.record,
     });
+  }
+
+  /** What a messages row for this request holds, for a caller that writes it in its own transaction. */
+  newMessage(request: OutboundRequest, channel: 'email' | 'sms') {
+    return {
+      ...this.recordOf(request),
+      channel,
+      provider: channel === 'email' ? this.email.provider : this.sms.provider,
+      subject: channel === 'email' ? (request.rendered.subject ?? null) : null,
+    };
   }
 
   /**
@@ -113,7 +130,7 @@ export class OutboundSender {
     return `${publicBaseUrl(this.config)}/unsubscribe/${token}`;
   }
 
-  private recordOf(request: OutboundRequest) {
+  private recordOf(request: Omit<OutboundRequest, 'to'> & { to: string }) {
     return {
       recipient: request.to,
       contactId: request.contactId ?? null,

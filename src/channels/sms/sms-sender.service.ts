@@ -13,6 +13,10 @@ export interface SmsSendRequest {
   occasionKey?: string | null;
   /** The template the body was rendered from, recorded with the message for reports. */
   template?: { key?: string | null; version?: number | null; variant?: string | null; locale?: string | null };
+  /** A messages row the caller already wrote; else one is written here. */
+  messageId?: string;
+  /** Records the provider's answer instead of MessagesService.recordOutcome (the caller's own bookkeeping). */
+  record?: (messageId: string, outcome: SendOutcome) => Promise<void>;
 }
 
 export interface SmsSendResult {
@@ -33,8 +37,12 @@ export class SmsSender {
     private readonly optOuts: SmsOptOuts,
   ) {}
 
+  get provider(): string {
+    return this.channel.provider;
+  }
+
   async send(request: SmsSendRequest): Promise<SmsSendResult> {
-    const messageId = await this.messages.begin({
+    const messageId = request.messageId ?? await this.messages.begin({
       channel: 'sms',
       provider: this.channel.provider,
       recipient: request.to,
@@ -54,7 +62,7 @@ export class SmsSender {
       // An adapter that throws has not shown the message did not leave.
       outcome = { status: 'ambiguous', error: error instanceof Error ? error.message : String(error) };
     }
-    await this.messages.recordOutcome(messageId, outcome);
+    await (request.record ?? ((id, answer) => this.messages.recordOutcome(id, answer)))(messageId, outcome);
     await this.optOuts.applySendOutcome(request.to, outcome);
     return { messageId, provider: this.channel.provider, outcome };
   }

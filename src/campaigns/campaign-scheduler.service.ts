@@ -87,7 +87,11 @@ export class CampaignScheduler {
       if (from >= to) return { campaignId, inserted: 0 };
       await tx.query('SET LOCAL jit = off');
       const trigger = campaign.trigger as unknown as TriggerDefinition & { defaultTimeZone?: string };
-      const occasions = await this.triggers.occasions(trigger, from, to, (offset) => this.audience(campaign, tx, offset, now), trigger.defaultTimeZone ?? 'UTC', tx);
+      // A value signal is written by a job that may commit after a window already passed its
+      // timestamp, so signals are looked for since the campaign started, every time; the outbox's
+      // unique key keeps the ones already taken from being taken twice.
+      const since = trigger.type === 'value_signal' ? new Date((campaign.startedAt ?? now).getTime() - TRIGGER_CATCH_UP_MS) : from;
+      const occasions = await this.triggers.occasions(trigger, since, to, (offset) => this.audience(campaign, tx, offset, now), trigger.defaultTimeZone ?? 'UTC', tx);
       const inserted = await this.insertOccasions(tx, campaignId, occasions);
       await this.campaigns.markEvaluated(tx, campaignId, to);
       return { campaignId, inserted };

@@ -76,7 +76,7 @@ describe('crash-safe delivery', () => {
   }
 
   /** Polls the database (not a timer) until `done` holds; fails with what it last saw. */
-  async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string, timeoutMs = 480_000): Promise<T> {
+  async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string, timeoutMs = 900_000): Promise<T> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const value = await read();
@@ -128,7 +128,7 @@ describe('crash-safe delivery', () => {
     // the pool's connections per kill. It keeps its Message-ID, so mail clients show it once.
     expect(duplicates).toBeLessThanOrEqual(killPoints.length * SMTP_POOL_SIZE);
     expect(visible).toBe(0);
-  }, 600_000);
+  }, 1_200_000);
 
   it('lets two worker processes drain one campaign with no recipient sent twice', async () => {
     const { campaignId, tag } = await campaignTo(RECIPIENTS);
@@ -145,7 +145,7 @@ describe('crash-safe delivery', () => {
       [campaignId],
     );
     expect(owners[0].n).toBe(2);
-  }, 600_000);
+  }, 1_200_000);
 
   it('pauses within one batch and resumes exactly where it stopped', async () => {
     const { campaignId, tag } = await campaignTo(RECIPIENTS);
@@ -171,5 +171,5 @@ describe('crash-safe delivery', () => {
     expect(sink).toEqual({ total: RECIPIENTS, recipients: RECIPIENTS, messageIds: RECIPIENTS });
     const { body } = await t.http.get(`/campaigns/${campaignId}`).set(t.auth('viewer')).expect(200);
     expect(body.status).toBe('completed');
-  }, 600_000);
+  }, 1_200_000);
 });

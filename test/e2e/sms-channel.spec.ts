@@ -89,7 +89,7 @@ describe('SMS through Twilio', () => {
         method: 'POST',
         path: `/2010-04-01/Accounts/${sid}/Messages.json`,
         auth: { username: sid, password: authToken },
-        form: { To: contact.phone, From: FROM, Body: 'Hello Wei, your X5 is ready for pick-up.', StatusCallback: STATUS_URL },
+        form: { To: contact.phone, From: FROM, Body: 'Hello Wei, your X5 is ready for pick-up.', StatusCallback: `${STATUS_URL}?m=${result.messageId}` },
       });
 
       const { body: message } = await t.http.get(`/messages/${result.messageId}`).set(t.auth('viewer')).expect(200);
@@ -246,6 +246,21 @@ describe('SMS through Twilio', () => {
       expect(response.status).toBe(200);
       const rows: unknown[] = await t.db.query(`SELECT 1 FROM message_events WHERE payload->>'MessageSid' = $1`, [unknown]);
       expect(rows).toHaveLength(0);
+    });
+
+    it('finds its message by our id when Twilio calls back before the SID is recorded', async () => {
+      const phone = uniquePhone();
+      const messageId = await t.app.get(MessagesService).begin({ channel: 'sms', provider: 'twilio', recipient: phone, purpose: 'test' });
+      const early = messageSid();
+      const params = { AccountSid: sid, MessageSid: early, MessageStatus: 'sent', To: phone, From: FROM };
+      expect((await fake.post(`${STATUS_URL}?m=${messageId}`, params)).status).toBe(200);
+      const { body } = await t.http.get(`/messages/${messageId}`).set(t.auth('viewer')).expect(200);
+      expect(body).toMatchObject({ status: 'sent', providerMessageId: early });
+      expect(body.events).toEqual([expect.objectContaining({ status: 'sent', applied: true })]);
+      // Our id cannot take a message that already has another SID.
+      const other = messageSid();
+      await fake.post(`${STATUS_URL}?m=${messageId}`, { ...params, MessageSid: other, MessageStatus: 'delivered' });
+      expect((await t.http.get(`/messages/${messageId}`).set(t.auth('viewer')).expect(200)).body).toMatchObject({ status: 'sent', providerMessageId: early });
     });
 
     it('names the field of a signed but malformed callback', async () => {

@@ -109,6 +109,17 @@ export class MessagesRepository {
     return rows[0] ?? null;
   }
 
+  /** Locks our message `id` of this provider that has no provider id yet, and gives it `providerMessageId`. */
+  async adoptProviderId(manager: EntityManager, id: string, provider: string, providerMessageId: string): Promise<{ id: string; status: MessageStatus; contactId: string | null; channel: ChannelKind; recipient: string } | null> {
+    const rows = await manager.query(
+      `UPDATE messages SET provider_message_id = $3, updated_at = now()
+        WHERE id = $1 AND provider = $2 AND (provider_message_id IS NULL OR provider_message_id = $3)
+        RETURNING id, status, contact_id AS "contactId", channel, recipient`,
+      [id, provider, providerMessageId],
+    );
+    return (Array.isArray(rows[0]) ? rows[0][0] : null) ?? null;
+  }
+
   async moveStatus(manager: EntityManager, id: string, status: MessageStatus, error?: { code?: string; message?: string }): Promise<void> {
     await manager.query(
       `UPDATE messages SET status = $2, status_rank = $3, updated_at = now(),

@@ -14,6 +14,8 @@ export interface ProviderReport {
   occurredAt?: Date | null;
   error?: { code?: string; message?: string };
   payload?: Record<string, unknown>;
+  /** Our own id of the message, when the provider echoes it back (a callback URL parameter). */
+  messageId?: string;
 }
 
 export type ReportResult =
@@ -47,7 +49,11 @@ export class MessagesService {
    */
   async applyReport(report: ProviderReport): Promise<ReportResult> {
     return this.db.transaction(async (tx) => {
-      const message = await this.repository.lockByProviderId(tx, report.provider, report.providerMessageId);
+      // A report can overtake our record of the provider's id (Twilio calls back while we are still
+      // writing the SID down): then our own id finds the message, and the provider's id is noted.
+      const message =
+        (await this.repository.lockByProviderId(tx, report.provider, report.providerMessageId)) ??
+        (report.messageId ? await this.repository.adoptProviderId(tx, report.messageId, report.provider, report.providerMessageId) : null);
       if (!message) return { found: false } as const;
       const applied = movesForward(message.status, report.status);
       if (applied) await this.repository.moveStatus(tx, message.id, report.status, report.error);

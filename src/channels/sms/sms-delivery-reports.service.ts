@@ -8,6 +8,8 @@ import { SmsOptOuts, TWILIO_ACTOR } from './sms-opt-outs.service';
 import { mapTwilioStatus, parseStatusCallback, TwilioParams } from './twilio/twilio-callbacks';
 import { isPermanentDeliveryError, TWILIO_OPTED_OUT } from './twilio/twilio-errors';
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /** The delivery outcomes a customer's memory keeps (the guard skips a number that bounced for good). */
 const REMEMBERED: Partial<Record<MessageStatus, InteractionKind>> = {
   delivered: 'message_delivered',
@@ -29,7 +31,8 @@ export class SmsDeliveryReports {
     private readonly optOuts: SmsOptOuts,
   ) {}
 
-  async receive(params: TwilioParams): Promise<void> {
+  /** `messageId`: our id from the StatusCallback URL, for a callback that arrives before the SID is recorded. */
+  async receive(params: TwilioParams, messageId?: string): Promise<void> {
     const { callback, problems } = parseStatusCallback(params);
     if (!callback) throw ApiError.validation(problems);
     const status = mapTwilioStatus(callback.twilioStatus);
@@ -45,6 +48,7 @@ export class SmsDeliveryReports {
       providerStatus: callback.twilioStatus,
       error: failed && callback.errorCode ? { code: callback.errorCode, message: `Twilio error ${callback.errorCode}` } : undefined,
       payload: params,
+      ...(messageId && UUID.test(messageId) ? { messageId } : {}),
     });
     // Not ours (another app on the account, or a message whose send was never recorded): answering 200
     // stops Twilio from retrying something we cannot place.

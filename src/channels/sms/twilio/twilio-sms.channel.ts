@@ -38,7 +38,9 @@ export class TwilioSmsChannel implements MessageChannel<SmsMessage> {
       const created = await this.client.messages.create({
         to: message.to,
         body: message.body,
-        statusCallback: this.settings.statusCallbackUrl,
+        // Our id rides along (Twilio signs the whole URL): a callback that overtakes our record of
+        // the SID can still find its message.
+        statusCallback: `${this.settings.statusCallbackUrl}?m=${encodeURIComponent(message.messageId)}`,
         ...(this.settings.messagingServiceSid ? { messagingServiceSid: this.settings.messagingServiceSid } : { from: this.settings.from! }),
       });
       return {

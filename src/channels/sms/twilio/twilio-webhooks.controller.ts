@@ -1,4 +1,4 @@
-import { Body, Controller, Header, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, Header, HttpCode, Post, Query, UseGuards } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { Public } from '../../../auth/decorators';
 import { SmsDeliveryReports } from '../sms-delivery-reports.service';
@@ -19,8 +19,8 @@ export class TwilioWebhooksController {
 
   @Post('status')
   @HttpCode(200)
-  async status(@Body() params: TwilioParams): Promise<void> {
-    await this.reports.receive(params);
+  async status(@Body() params: TwilioParams, @Query('m') messageId?: string): Promise<void> {
+    await this.reports.receive(params, messageId);
   }
 
   @Post('inbound')

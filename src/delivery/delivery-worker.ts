@@ -63,11 +63,6 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
     this.loop = null;
   }
 
-  /** Wakes an idle worker at once (after a campaign starts or resumes), instead of at its next poll. */
-  nudge(): void {
-    this.wake?.();
-  }
-
   /**
    * One claim-and-dispatch round; exposed so tests and the CLI can drive delivery step by step.
    * `only` restricts it to some campaigns (a test delivering its own campaign on a shared database).

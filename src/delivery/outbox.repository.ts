@@ -175,17 +175,6 @@ export class OutboxRepository {
       return { requeued: rows.length, ambiguous: sending.length };
     });
   }
-
-  /** How many of a campaign's rows are in each state. */
-  async counts(campaignId: string): Promise<Record<OutboxState, number>> {
-    const rows: Array<{ state: OutboxState; count: string }> = await this.db.query(
-      `SELECT state, count(*) AS count FROM outbox_messages WHERE campaign_id = $1 GROUP BY state`,
-      [campaignId],
-    );
-    const counts = { pending: 0, processing: 0, sending: 0, sent: 0, failed: 0, skipped: 0, dead: 0 };
-    for (const row of rows) counts[row.state] = Number(row.count);
-    return counts;
-  }
 }
 
 /** pg through TypeORM returns [rows, rowCount] for UPDATE … RETURNING. */

@@ -63,10 +63,6 @@ export class OutboundSender {
     private readonly config: AppConfig,
   ) {}
 
-  get emailProvider(): string {
-    return this.email.provider;
-  }
-
   async sendEmail(request: OutboundRequest): Promise<OutboundResult> {
     const { rendered } = request;
     if (!rendered.subject || !rendered.html) throw new Error('An e-mail needs a rendered subject and HTML body');

@@ -18,7 +18,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTransport } from 'nodemailer';
-import { Client } from 'pg';
+import { recreateDatabase } from '../test/support/test-database';
 
 const ROOT = join(__dirname, '..');
 const QUICK = process.argv.includes('--quick');
@@ -37,7 +37,7 @@ interface Round {
 
 async function main(): Promise<void> {
   const sink = await startSink();
-  const url = await freshDatabase();
+  const url = await recreateDatabase(SERVER_URL, DATABASE);
   // The app reads its configuration once, from the environment, as in production.
   Object.assign(process.env, {
     NODE_ENV: 'production',
@@ -187,16 +187,6 @@ async function startSink(): Promise<Sink> {
   };
 }
 
-async function freshDatabase(): Promise<string> {
-  const admin = new Client({ connectionString: SERVER_URL });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${DATABASE} WITH (FORCE)`);
-  await admin.query(`CREATE DATABASE ${DATABASE}`);
-  await admin.end();
-  const url = new URL(SERVER_URL);
-  url.pathname = `/${DATABASE}`;
-  return url.toString();
-}
 
 main().then(
   () => process.exit(0),

@@ -24,6 +24,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { ContactImportFile } from '../test/factories/contact-import.factory';
+import { recreateDatabase } from '../test/support/test-database';
 
 const ROOT = join(__dirname, '..');
 const ROWS = Number(process.argv[2] ?? 100_000);
@@ -50,9 +51,9 @@ async function main(): Promise<void> {
     execFileSync('node', ['scripts/build-if-needed.js'], { cwd: ROOT, stdio: 'inherit' });
 
     const figures: Figures[] = [];
-    const env = { ...process.env, DATABASE_URL: await freshDatabase(), SECRET_KEY, LOG_LEVEL: 'warn', IMPORT_DIR: join(work, 'uploads') };
+    const env = { ...process.env, DATABASE_URL: await recreateDatabase(SERVER_URL, DATABASE), SECRET_KEY, LOG_LEVEL: 'warn', IMPORT_DIR: join(work, 'uploads') };
     figures.push(...(await throughApi(csv, env)));
-    env.DATABASE_URL = await freshDatabase();
+    env.DATABASE_URL = await recreateDatabase(SERVER_URL, DATABASE);
     figures.push(await throughCli(csv, env, 'CLI, fresh database'), await throughCli(csv, env, 'CLI, same file again'));
 
     console.log(`\n${'path'.padEnd(24)} ${'rows/s'.padStart(8)} ${'import s'.padStart(9)} ${'wall s'.padStart(8)} ${'peak RSS MB'.padStart(12)}  counts`);
@@ -179,16 +180,6 @@ function rssMb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   return match ? Number(match[1]) / 1024 : 0;
 }
 
-async function freshDatabase(): Promise<string> {
-  const admin = new Client({ connectionString: SERVER_URL });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${DATABASE} WITH (FORCE)`);
-  await admin.query(`CREATE DATABASE ${DATABASE}`);
-  await admin.end();
-  const url = new URL(SERVER_URL);
-  url.pathname = `/${DATABASE}`;
-  return url.toString();
-}
 
 async function writeLines(path: string, lines: Iterable<string>): Promise<void> {
   const out = createWriteStream(path);

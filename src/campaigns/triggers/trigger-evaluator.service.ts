@@ -34,30 +34,25 @@ export class TriggerEvaluator {
     defaultTimeZone: string,
     manager: EntityManager = this.db.manager,
   ): Promise<TriggeredOccasion[]> {
+    const window: EvaluationWindow = { from, to, audience, defaultTimeZone, manager };
     switch (trigger.type) {
       case 'birthday':
-        return this.birthdays(trigger, from, to, audience, defaultTimeZone, manager);
+        return this.birthdays(trigger, window);
       case 'anniversary':
-        return this.anniversaries(trigger, from, to, audience, defaultTimeZone, manager);
+        return this.anniversaries(trigger, window);
       case 'holiday':
-        return this.holidays(trigger, from, to, audience, defaultTimeZone, manager);
+        return this.holidays(trigger, window);
       case 'follow_up':
-        return this.followUps(trigger, from, to, audience, defaultTimeZone, manager);
+        return this.followUps(trigger, window);
       case 'replenishment':
-        return this.replenishments(trigger, from, to, audience, defaultTimeZone, manager);
+        return this.replenishments(trigger, window);
       case 'value_signal':
-        return this.valueSignals(trigger, from, to, audience, manager);
+        return this.valueSignals(trigger, window);
     }
   }
 
-  private async birthdays(
-    trigger: Extract<TriggerDefinition, { type: 'birthday' }>,
-    from: Date,
-    to: Date,
-    audience: (offset: number) => Promise<CompiledWhere>,
-    defaultTimeZone: string,
-    manager: EntityManager,
-  ): Promise<TriggeredOccasion[]> {
+  private async birthdays(trigger: Extract<TriggerDefinition, { type: 'birthday' }>, window: EvaluationWindow): Promise<TriggeredOccasion[]> {
+    const { from, to, audience, defaultTimeZone, manager } = window;
     const dates = candidateDates(from, to);
     const solar = new Set<number>();
     const lunar = new Set<number>();
@@ -97,14 +92,8 @@ export class TriggerEvaluator {
     return occasions;
   }
 
-  private async anniversaries(
-    trigger: Extract<TriggerDefinition, { type: 'anniversary' }>,
-    from: Date,
-    to: Date,
-    audience: (offset: number) => Promise<CompiledWhere>,
-    defaultTimeZone: string,
-    manager: EntityManager,
-  ): Promise<TriggeredOccasion[]> {
+  private async anniversaries(trigger: Extract<TriggerDefinition, { type: 'anniversary' }>, window: EvaluationWindow): Promise<TriggeredOccasion[]> {
+    const { from, to, audience, defaultTimeZone, manager } = window;
     const monthDays = new Set<string>();
     for (const date of candidateDates(from, to)) {
       for (const md of solarBirthdaysOn(date, trigger.feb29)) monthDays.add(`-${pad(md.month)}-${pad(md.day)}`);
@@ -134,14 +123,8 @@ export class TriggerEvaluator {
    * Holidays are the same date for everyone in a zone, so the work is per zone: find the zones
    * whose local greeting time falls in the window, then take the whole audience of those zones.
    */
-  private async holidays(
-    trigger: Extract<TriggerDefinition, { type: 'holiday' }>,
-    from: Date,
-    to: Date,
-    audience: (offset: number) => Promise<CompiledWhere>,
-    defaultTimeZone: string,
-    manager: EntityManager,
-  ): Promise<TriggeredOccasion[]> {
+  private async holidays(trigger: Extract<TriggerDefinition, { type: 'holiday' }>, window: EvaluationWindow): Promise<TriggeredOccasion[]> {
+    const { from, to, audience, defaultTimeZone, manager } = window;
     const zones: Array<{ zone: string | null }> = await manager.query(`SELECT DISTINCT time_zone AS zone FROM contacts WHERE deleted_at IS NULL`);
     const occasions: TriggeredOccasion[] = [];
     for (const { zone } of zones) {
@@ -163,14 +146,8 @@ export class TriggerEvaluator {
   }
 
   /** N days after an event, at the local time, in the contact's zone. The occasion is the event itself. */
-  private async followUps(
-    trigger: Extract<TriggerDefinition, { type: 'follow_up' }>,
-    from: Date,
-    to: Date,
-    audience: (offset: number) => Promise<CompiledWhere>,
-    defaultTimeZone: string,
-    manager: EntityManager,
-  ): Promise<TriggeredOccasion[]> {
+  private async followUps(trigger: Extract<TriggerDefinition, { type: 'follow_up' }>, window: EvaluationWindow): Promise<TriggeredOccasion[]> {
+    const { from, to, audience, defaultTimeZone, manager } = window;
     const where = await audience(7);
     const rows: Array<{ contact_id: string; interaction_id: string; due_at: Date; event_date: string }> = await manager.query(
       `SELECT c.id AS contact_id, f.interaction_id, f.due_at, f.event_date
@@ -202,14 +179,8 @@ export class TriggerEvaluator {
    * the dispatcher checks at send time that the prediction still says so: a purchase in between
    * moves the prediction, which cancels this message and lets the new date make its own.
    */
-  private async replenishments(
-    trigger: Extract<TriggerDefinition, { type: 'replenishment' }>,
-    from: Date,
-    to: Date,
-    audience: (offset: number) => Promise<CompiledWhere>,
-    defaultTimeZone: string,
-    manager: EntityManager,
-  ): Promise<TriggeredOccasion[]> {
+  private async replenishments(trigger: Extract<TriggerDefinition, { type: 'replenishment' }>, window: EvaluationWindow): Promise<TriggeredOccasion[]> {
+    const { from, to, audience, defaultTimeZone, manager } = window;
     const where = await audience(5);
     const rows: Array<{ contact_id: string; product_key: string; run_out_on: string; due_at: Date }> = await manager.query(
       `SELECT c.id AS contact_id, r.product_key, to_char(r.run_out_on, 'YYYY-MM-DD') AS run_out_on, f.due_at
@@ -231,13 +202,8 @@ export class TriggerEvaluator {
   }
 
   /** A value change (heavy → light) detected in the window: a win-back, sent as soon as it is seen. */
-  private async valueSignals(
-    trigger: Extract<TriggerDefinition, { type: 'value_signal' }>,
-    from: Date,
-    to: Date,
-    audience: (offset: number) => Promise<CompiledWhere>,
-    manager: EntityManager,
-  ): Promise<TriggeredOccasion[]> {
+  private async valueSignals(trigger: Extract<TriggerDefinition, { type: 'value_signal' }>, window: EvaluationWindow): Promise<TriggeredOccasion[]> {
+    const { from, to, audience, manager } = window;
     const where = await audience(5);
     const rows: Array<{ id: string; contact_id: string; from_value: string | null; to_value: string; detected_at: Date }> = await manager.query(
       `SELECT s.id, s.contact_id, s.from_value, s.to_value, s.detected_at
@@ -253,6 +219,16 @@ export class TriggerEvaluator {
       details: { kind: 'value_signal', dimension: trigger.dimension, fromValue: row.from_value, toValue: row.to_value },
     }));
   }
+}
+
+/** The stretch of time a trigger is evaluated over, the campaign's audience and where to read. */
+interface EvaluationWindow {
+  from: Date;
+  to: Date;
+  /** Compiles the campaign's segment with its placeholders starting after `offset`. */
+  audience: (offset: number) => Promise<CompiledWhere>;
+  defaultTimeZone: string;
+  manager: EntityManager;
 }
 
 /** Local dates any zone can be on while the window runs, padded for zones far from UTC. */

@@ -13,6 +13,8 @@ export interface EmailMessage {
   toName?: string | null;
   subject: string;
   html: string;
+  /** The HTML's CSS already sits on its elements (the template renderer did it); else the channel inlines it. */
+  cssInlined?: boolean;
   /** Plain-text alternative; generated from the HTML when absent. */
   text?: string | null;
   /** Public one-click unsubscribe URL carrying a signed token (RFC 8058). */

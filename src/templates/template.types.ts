@@ -26,6 +26,8 @@ export interface RenderedContent {
   /** E-mail. */
   subject?: string;
   html?: string;
+  /** The HTML's CSS is inlined already (the e-mail channel need not do it again). */
+  cssInlined?: boolean;
   /** E-mail text part if the template has one; SMS body; letter text. */
   text?: string;
 }

@@ -126,4 +126,19 @@ describe('templates: preview and render', () => {
       status: 404, details: [{ field: 'variant', problem: 'no variant "zz" (have: a, b)' }],
     });
   });
+
+  it("puts the layout's CSS on the elements of every contact's e-mail, not only the first one rendered", async () => {
+    const contexts = t.app.get(RenderContextService);
+    const ann = (await contexts.build(american))!;
+    const li = (await contexts.build(chinese, 'zh-CN'))!;
+    // The first render of a template inlines it the slow way and checks the once-inlined template against it.
+    for (const [context, candleCount] of [[ann, 35], [li, 46], [ann, 35]] as const) {
+      const mail = await templates.render({ key: 'birthday', channel: 'email', locale: context.locale, variant: 'b', context, extra: { now } });
+      expect(mail.cssInlined).toBe(true);
+      expect(mail.html).not.toContain('<style');
+      expect(mail.html).toMatch(/<div class="card" style="[^"]*max-width: 560px;[^"]*">/);
+      expect(mail.html).toMatch(/<p class="candles" style="font-size: 22px; letter-spacing: 2px;">/);
+      expect(candles(mail.html)).toBe(candleCount);
+    }
+  });
 });

@@ -1,5 +1,5 @@
 import { compile } from 'html-to-text';
-import juice from 'juice';
+import { inlineCss } from '../../templates/engine/css-inliner';
 import type { SendMailOptions } from 'nodemailer/lib/mailer';
 import addressparser from 'nodemailer/lib/addressparser';
 import type { EmailMessage } from '../channel.types';
@@ -88,18 +88,14 @@ export function buildMailOptions(message: EmailMessage, sender: SenderIdentity):
     from: { name: sender.name, address: sender.address },
     to: message.toName ? { name: message.toName.replace(/[\r\n]+/g, ' '), address: message.to } : message.to,
     subject: message.subject,
-    // Mail clients drop <style> blocks (Gmail in many views): the rules must sit on the elements.
-    html: inlineCss(message.html),
+    // The template renderer inlines its own output; other HTML is inlined here.
+    html: message.cssInlined ? message.html : inlineCss(message.html),
     text: message.text?.trim() ? message.text : htmlToPlainText(message.html),
     headers,
     // Template output is text, never a path or URL for nodemailer to fetch.
     disableFileAccess: true,
     disableUrlAccess: true,
   };
-}
-
-export function inlineCss(html: string): string {
-  return juice(html, { removeStyleTags: true, preserveMediaQueries: true, preserveImportant: true });
 }
 
 /**

@@ -5,6 +5,7 @@ import { birthdayAge, validZone } from '../helpers/dates';
 import { RenderScope, SCOPE_KEY } from '../helpers/render-scope';
 import { MAX_REPEATS_PER_RENDER } from '../helpers/template-helpers';
 import type { RenderedContent } from '../template.types';
+import { inlineCss, inlinedLayoutSource } from './css-inliner';
 import { TemplateEngine } from './template-engine';
 import type { TemplateParts } from './template-validator';
 
@@ -33,6 +34,13 @@ export const OUTPUT_LIMITS = { subject: 998, html: 512 * 1024, text: 256 * 1024,
 /** Runs compiled templates over a context: HTML escaped, text as written, every helper in the contact's zone. */
 @Injectable()
 export class MessageRenderer {
+  /**
+   * Per template and layout: whether inlining the template once gives exactly what inlining each
+   * rendered message gives (checked on the first message). Structure-dependent CSS (`:first-child`
+   * around a conditional block, say) can make them differ; such a template is inlined per message.
+   */
+  private readonly inlinedOnce = new Map<string, boolean>();
+
   constructor(private readonly engine: TemplateEngine) {}
 
   render(template: RenderableTemplate, context: Record<string, unknown>, extra: Record<string, unknown> = {}): RenderedContent {
@@ -64,13 +72,23 @@ export class MessageRenderer {
     };
     if (template.channel === 'email') {
       rendered.subject = limit(template, 'subject', (run('subject', 'text') ?? '').replace(/\s+/g, ' ').trim(), OUTPUT_LIMITS.subject);
-      let html = run('html', 'html') ?? '';
-      if (template.layout) {
-        const layout = this.engine.compile(`layout:${template.layout.stamp}`, template.layout.source, 'html');
-        const content = new this.engine.SafeString(html);
-        html = this.run(template, () => layout({ ...root, content, subject: rendered.subject }, { data }));
+      const layoutRoot = { ...root, subject: rendered.subject };
+      const inlinedKey = template.cacheKey ? `${template.cacheKey}:inlined:${template.layout?.stamp ?? ''}` : null;
+      let html: string | undefined;
+      if (inlinedKey && this.inlinedOnce.get(inlinedKey) !== false) {
+        const part = template.parts.html ?? '';
+        const source = template.layout ? inlinedLayoutSource(template.layout.source, part) : inlineCss(part);
+        const compiled = source === null ? null : this.engine.compile(inlinedKey, source, 'html');
+        html = compiled ? this.run(template, () => compiled(layoutRoot, { data })) : undefined;
+        if (!this.inlinedOnce.has(inlinedKey)) {
+          const reference = inlineCss(this.layoutHtml(template, run('html', 'html') ?? '', layoutRoot, data));
+          this.inlinedOnce.set(inlinedKey, html === reference);
+          html = reference;
+        }
       }
+      if (html === undefined) html = inlineCss(this.layoutHtml(template, run('html', 'html') ?? '', layoutRoot, data));
       rendered.html = limit(template, 'html', html, OUTPUT_LIMITS.html);
+      rendered.cssInlined = true;
       const text = run('text', 'text');
       if (text !== undefined) rendered.text = limit(template, 'text', plainText(text), OUTPUT_LIMITS.text);
     } else {
@@ -78,6 +96,14 @@ export class MessageRenderer {
       rendered.text = limit(template, 'text', body, template.channel === 'sms' ? OUTPUT_LIMITS.sms : OUTPUT_LIMITS.mail);
     }
     return rendered;
+  }
+
+  /** The HTML part inside its layout, if the template has one. */
+  private layoutHtml(template: RenderableTemplate, html: string, layoutRoot: Record<string, unknown>, data: Record<string, unknown>): string {
+    if (!template.layout) return html;
+    const layout = this.engine.compile(`layout:${template.layout.stamp}`, template.layout.source, 'html');
+    const content = new this.engine.SafeString(html);
+    return this.run(template, () => layout({ ...layoutRoot, content }, { data }));
   }
 
   private run(template: RenderableTemplate, render: () => string): string {

@@ -7,6 +7,8 @@ import { CreateTemplates1765065600000 } from './1765065600000-CreateTemplates';
 import { CreateDirectMailBatches1765152000000 } from './1765152000000-CreateDirectMailBatches';
 import { CreateSegments1765238400000 } from './1765238400000-CreateSegments';
 import { CreateCampaigns1765324800000 } from './1765324800000-CreateCampaigns';
+import { CreateSignups1765670400000 } from './1765670400000-CreateSignups';
+import { CreateTrackedLinks1765756800000 } from './1765756800000-CreateTrackedLinks';
 
 /** Every migration, oldest first. Listed explicitly so ts-jest and the compiled build load the same set. */
 export const migrations = [
@@ -19,4 +21,6 @@ export const migrations = [
   CreateDirectMailBatches1765152000000,
   CreateSegments1765238400000,
   CreateCampaigns1765324800000,
+  CreateSignups1765670400000,
+  CreateTrackedLinks1765756800000,
 ];

@@ -12,8 +12,13 @@ import { ContactsModule } from './contacts/contacts.module';
 import { DatabaseLocationModule, DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { MemoryModule } from './memory/memory.module';
+import { PreferenceCentreModule } from './public/preference-centre/preference-centre.module';
+import { PublicModule } from './public/public.module';
+import { SignupModule } from './public/signup/signup.module';
+import { UnsubscribeModule } from './public/unsubscribe/unsubscribe.module';
 import { SegmentsModule } from './segments/segments.module';
 import { TemplatesModule } from './templates/templates.module';
+import { TrackingModule } from './tracking/tracking.module';
 
 @Module({
   imports: [
@@ -41,6 +46,11 @@ import { TemplatesModule } from './templates/templates.module';
     SegmentsModule,
     ChannelsModule,
     CampaignsModule,
+    TrackingModule,
+    PublicModule,
+    PreferenceCentreModule,
+    UnsubscribeModule,
+    SignupModule,
   ],
   providers: [{ provide: APP_FILTER, useClass: ApiExceptionFilter }],
 })

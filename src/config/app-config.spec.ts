@@ -27,6 +27,8 @@ describe('loadConfig', () => {
       IMPORT_DIR: './var/imports',
       JSON_BODY_LIMIT: '1mb',
       IMPORT_MAX_BYTES: 2 * 1024 * 1024 * 1024,
+      SIGNUP_FRAME_ANCESTORS: '*',
+      PUBLIC_RATE_LIMIT_PER_MINUTE: 60,
       OUTBOX_DIR: './var/outbox',
       SMTP_POOL_SIZE: 5,
       MAIL_FROM: 'Tidings <care@localhost>',

@@ -82,6 +82,15 @@ export class AppConfig {
   @Matches(/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/, { message: 'PUBLIC_BASE_URL must be an http(s) URL without query or fragment' })
   PUBLIC_BASE_URL?: string;
 
+  /**
+   * Which sites may show the public sign-up form in an iframe (CSP frame-ancestors, on the sign-up
+   * routes only; every other page stays unframeable): `*`, or origins separated by spaces.
+   */
+  @Matches(/^(\*|'self'|https?:\/\/(\*\.)?[A-Za-z0-9.-]+(:\d{1,5})?)( (\*|'self'|https?:\/\/(\*\.)?[A-Za-z0-9.-]+(:\d{1,5})?))*$/, {
+    message: "SIGNUP_FRAME_ANCESTORS must be * or origins separated by spaces, e.g. https://shop.example.com 'self'",
+  })
+  SIGNUP_FRAME_ANCESTORS = '*';
+
   /** Where the file channels write when no provider is configured (e-mail .eml, SMS .jsonl, print batches). */
   @IsString()
   OUTBOX_DIR = './var/outbox';
@@ -170,6 +179,13 @@ export class AppConfig {
   @Min(0, workerMessage('RATE_LIMIT_SMS', 0, 100000))
   @Max(100000, workerMessage('RATE_LIMIT_SMS', 0, 100000))
   RATE_LIMIT_SMS = 0;
+
+  /** Requests a minute one IP may make to each public route (preference pages, unsubscribe, sign-up, tracking); more get 429. */
+  @Transform(toInt)
+  @IsInt(workerMessage('PUBLIC_RATE_LIMIT_PER_MINUTE', 1, 100000))
+  @Min(1, workerMessage('PUBLIC_RATE_LIMIT_PER_MINUTE', 1, 100000))
+  @Max(100000, workerMessage('PUBLIC_RATE_LIMIT_PER_MINUTE', 1, 100000))
+  PUBLIC_RATE_LIMIT_PER_MINUTE = 60;
 
   /** A TrueType font with Chinese glyphs for printed letters; absent, common system paths are tried. */
   @IsOptional()

@@ -2,7 +2,7 @@ import type { ChannelKind } from '../channels/channel.types';
 import { hasAddress } from '../memory/guard/rules/reachability';
 import type { RecipientFacts } from './recipient-facts.repository';
 
-export type NoChannelReason = 'opted_out' | 'no_address' | 'no_consented_channel';
+export type NoChannelReason = 'opted_out' | 'unsubscribed' | 'no_address' | 'no_consented_channel';
 
 export type ChannelChoice = { channel: ChannelKind; why: 'preferred' | 'fallback' } | { channel: null; reason: NoChannelReason; tried: ChannelKind[] };
 
@@ -32,7 +32,10 @@ export function chooseChannel(
   if (fallback) return { channel: fallback, why: 'fallback' };
   // Say why as precisely as the facts allow: the report tells "opted out" from "we have no address".
   const addressed = campaignChannels.filter((channel) => hasAddress(facts, channel));
+  const optedOut = addressed.length > 0 && addressed.every((channel) => facts.consent[channel] === 'revoked');
+  // Every way out closed through our own unsubscribe links: the report says so in those words.
+  const unsubscribed = optedOut && addressed.every((channel) => facts.unsubscribed?.includes(channel));
   const reason: NoChannelReason =
-    addressed.length === 0 ? 'no_address' : addressed.every((channel) => facts.consent[channel] === 'revoked') ? 'opted_out' : 'no_consented_channel';
+    addressed.length === 0 ? 'no_address' : unsubscribed ? 'unsubscribed' : optedOut ? 'opted_out' : 'no_consented_channel';
   return { channel: null, reason, tried: [...campaignChannels] };
 }

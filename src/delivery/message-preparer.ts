@@ -75,6 +75,7 @@ export class MessagePreparer {
         occasion: { key: occasion.occasionKey, ...occasion.details },
         campaign: { id: campaign.id, name: campaign.name },
         ...(channel === 'email' ? { unsubscribeUrl: this.sender.unsubscribeUrl(occasion.contactId, 'email') } : {}),
+        preferencesUrl: this.sender.preferencesUrl(occasion.contactId),
         // Facts a trigger computed (the new age on a birthday) are offered at the root too.
         ...(typeof occasion.details.age === 'number' ? { age: occasion.details.age } : {}),
       },

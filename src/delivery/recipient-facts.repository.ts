@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { ChannelKind } from '../channels/channel.types';
 import type { PostalAddress } from '../contacts/contact.entity';
+import { UNSUBSCRIBE_CONSENT_SOURCE } from '../memory/guard/guard.types';
 
 export interface RecipientFacts {
   contactId: string;
@@ -14,6 +15,8 @@ export interface RecipientFacts {
   locale: string | null;
   /** The latest consent event per channel (absent: never recorded). */
   consent: Partial<Record<ChannelKind, 'granted' | 'revoked'>>;
+  /** Channels whose latest consent event is a revocation through an unsubscribe link. */
+  unsubscribed: ChannelKind[];
   preferredChannel: ChannelKind | null;
 }
 
@@ -25,15 +28,20 @@ export class RecipientFactsRepository {
   async load(contactIds: string[]): Promise<Map<string, RecipientFacts>> {
     const rows: Array<{
       id: string; given_name: string | null; family_name: string | null; email: string | null; phone: string | null;
-      address: PostalAddress | null; locale: string | null; consent: Record<string, 'granted' | 'revoked'> | null; preferred: string | null;
+      address: PostalAddress | null; locale: string | null; consent: Record<string, 'granted' | 'revoked'> | null; unsubscribed: ChannelKind[] | null;
+      preferred: string | null;
     }> = await this.db.query(
       `SELECT c.id, c.given_name, c.family_name, c.email, c.phone, c.address, c.locale,
               (SELECT jsonb_object_agg(channel, status) FROM (
                  SELECT DISTINCT ON (e.channel) e.channel, e.status FROM contact_consent_events e
                   WHERE e.contact_id = c.id ORDER BY e.channel, e.recorded_at DESC, e.id DESC) latest) AS consent,
+              (SELECT array_agg(channel) FROM (
+                 SELECT DISTINCT ON (e.channel) e.channel, e.status, e.source FROM contact_consent_events e
+                  WHERE e.contact_id = c.id ORDER BY e.channel, e.recorded_at DESC, e.id DESC) latest
+                WHERE status = 'revoked' AND source = $2) AS unsubscribed,
               (SELECT p.value #>> '{}' FROM current_preferences p WHERE p.contact_id = c.id AND p.key = 'preferred_channel') AS preferred
          FROM contacts c WHERE c.id = ANY($1::uuid[])`,
-      [contactIds],
+      [contactIds, UNSUBSCRIBE_CONSENT_SOURCE],
     );
     return new Map(
       rows.map((r) => [
@@ -47,6 +55,7 @@ export class RecipientFactsRepository {
           address: r.address,
           locale: r.locale,
           consent: (r.consent ?? {}) as RecipientFacts['consent'],
+          unsubscribed: r.unsubscribed ?? [],
           preferredChannel: r.preferred === 'email' || r.preferred === 'sms' || r.preferred === 'mail' ? r.preferred : null,
         },
       ]),

@@ -62,7 +62,8 @@ export const CONTACT_PERSONAL_DATA: PersonalDataTable[] = [
         lunar_birthday_day: 'NULL', lunar_birthday_leap: 'false', tags: `'{}'`, attributes: `'{}'::jsonb`,
         updated_at: 'now()', erased_at: 'COALESCE(t.erased_at, now())', deleted_at: 'COALESCE(t.deleted_at, now())',
       },
-      keep: ['id', 'created_at'],
+      // status (pending / active) says nothing about the person once the rest is gone.
+      keep: ['id', 'created_at', 'status'],
     },
   },
 ];

@@ -4,6 +4,7 @@ import { SignedTokens } from '../../common/signed-tokens';
 import { EMAIL_CHANNEL, EmailMessage, MessageChannel, SendOutcome } from '../channel.types';
 import { MessagesService } from '../messages/messages.service';
 import { SmsSender } from '../sms/sms-sender.service';
+import { EmailTracking } from '../../tracking/email-tracking.service';
 
 /** What a rendered template hands to a channel (the templates module's RenderedContent fits). */
 export interface RenderedForChannel {
@@ -13,6 +14,7 @@ export interface RenderedForChannel {
   locale?: string | null;
   subject?: string;
   html?: string;
+  cssInlined?: boolean;
   text?: string;
 }
 
@@ -47,6 +49,7 @@ export interface OutboundResult {
 
 /** How long an unsubscribe link in a sent e-mail keeps working: mail is read late, and often. */
 const UNSUBSCRIBE_LINK_DAYS = 400;
+const PREFERENCES_LINK_DAYS = 90;
 
 /**
  * One message, start to finish: record it ('sending'), hand it to the configured channel, record the
@@ -61,6 +64,7 @@ export class OutboundSender {
     private readonly messages: MessagesService,
     private readonly tokens: SignedTokens,
     private readonly config: AppConfig,
+    private readonly tracking: EmailTracking,
   ) {}
 
   async sendEmail(request: OutboundRequest): Promise<OutboundResult> {
@@ -68,13 +72,19 @@ export class OutboundSender {
     if (!rendered.subject || !rendered.html) throw new Error('An e-mail needs a rendered subject and HTML body');
     const messageId =
       request.messageId ?? (await this.messages.begin({ ...this.recordOf(request), channel: 'email', provider: this.email.provider, subject: rendered.subject }));
+    // Campaign mail only: a test send's clicks are staff checking links, not the customer's.
+    const html =
+      request.purpose === 'campaign' && request.contactId
+        ? await this.tracking.track(rendered.html!, { messageId, contactId: request.contactId, campaignId: request.campaignId ?? null })
+        : rendered.html!;
     const outcome = await this.handOver(() =>
       this.email.send({
         messageId: request.idempotencyKey ?? messageId,
         to: request.to,
         toName: request.toName,
         subject: rendered.subject!,
-        html: rendered.html!,
+        html,
+        cssInlined: rendered.cssInlined,
         text: rendered.text ?? null,
         unsubscribeUrl: request.unsubscribeUrl ?? (request.contactId ? this.unsubscribeUrl(request.contactId, 'email') : null),
         headers: request.headers,
@@ -124,6 +134,15 @@ export class OutboundSender {
       expiresAt: new Date(Date.now() + UNSUBSCRIBE_LINK_DAYS * 86_400_000),
     });
     return `${publicBaseUrl(this.config)}/unsubscribe/${token}`;
+  }
+
+  /**
+   * The contact's own preference-centre link. It opens that contact's answers and nothing else, and
+   * expires sooner than the unsubscribe link because it shows and changes personal data.
+   */
+  preferencesUrl(contactId: string): string {
+    const token = this.tokens.sign({ purpose: 'preferences', contactId, expiresAt: new Date(Date.now() + PREFERENCES_LINK_DAYS * 86_400_000) });
+    return `${publicBaseUrl(this.config)}/preferences/${token}`;
   }
 
   private recordOf(request: Omit<OutboundRequest, 'to'> & { to: string }) {

@@ -13,6 +13,7 @@ export const SKIP_REASONS = [
   'erased',
   'no_consent',
   'opted_out',
+  'unsubscribed',
   'no_address',
   'bounced',
   'duplicate_occasion',
@@ -22,6 +23,9 @@ export const SKIP_REASONS = [
   'frequency_cap',
 ] as const;
 export type SkipReason = (typeof SKIP_REASONS)[number];
+
+/** The consent source of a revocation made through a message's unsubscribe link: its skips say `unsubscribed`. */
+export const UNSUBSCRIBE_CONSENT_SOURCE = 'unsubscribe';
 
 /** `quiet_hours`: the contact's local night; `not_yet_due`: an earlier deferral has not come due. */
 export type DeferReason = 'quiet_hours' | 'not_yet_due';

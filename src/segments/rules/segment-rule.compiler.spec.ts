@@ -44,16 +44,16 @@ describe('segment rule compiler', () => {
     expect(where).not.toMatch(/now\(\)|current_timestamp|current_date/i);
   });
 
-  it('always leaves out deleted and erased contacts', () => {
-    expect(compile({ all: [] })).toEqual({ where: 'c.deleted_at IS NULL AND c.erased_at IS NULL', params: [] });
-    expect(compile({ not: { field: 'locale', op: 'exists' } }).where).toMatch(/^c\.deleted_at IS NULL AND c\.erased_at IS NULL AND /);
+  it('always leaves out deleted, erased and unconfirmed (pending) contacts', () => {
+    expect(compile({ all: [] })).toEqual({ where: "c.deleted_at IS NULL AND c.erased_at IS NULL AND c.status = 'active'", params: [] });
+    expect(compile({ not: { field: 'locale', op: 'exists' } }).where).toMatch(/^c\.deleted_at IS NULL AND c\.erased_at IS NULL AND c\.status = 'active' AND /);
   });
 
   it('writes a negative operator as the NOT of its positive', () => {
     const positive = compile({ field: 'locale', op: 'eq', value: 'en' });
     const negative = compile({ field: 'locale', op: 'neq', value: 'en' });
     const notted = compile({ not: { field: 'locale', op: 'eq', value: 'en' } });
-    const body = (w: string) => w.replace('c.deleted_at IS NULL AND c.erased_at IS NULL AND ', '');
+    const body = (w: string) => w.replace("c.deleted_at IS NULL AND c.erased_at IS NULL AND c.status = 'active' AND ", '');
     expect(body(negative.where)).toBe(`(NOT ${body(positive.where)})`);
     expect(notted).toEqual(negative);
   });

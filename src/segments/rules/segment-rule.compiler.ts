@@ -15,8 +15,11 @@ export interface CompileOptions {
   paramOffset?: number;
 }
 
-/** Live contacts only: a deleted or erased contact is in no segment, whatever the rule says. */
-const LIVE = 'c.deleted_at IS NULL AND c.erased_at IS NULL';
+/**
+ * Live, active contacts only: a deleted or erased contact, or one whose sign-up is not confirmed yet
+ * (status 'pending', src/public/signup), is in no segment, whatever the rule says.
+ */
+const LIVE = "c.deleted_at IS NULL AND c.erased_at IS NULL AND c.status = 'active'";
 
 /**
  * Turns a checked rule into one boolean expression over `contacts c`: groups become AND / OR / NOT,

@@ -1,5 +1,6 @@
 import { Body, Controller, Header, HttpCode, Post, Query, UseGuards } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
+import { SkipThrottle } from '@nestjs/throttler';
 import { Public } from '../../../auth/decorators';
 import { SmsDeliveryReports } from '../sms-delivery-reports.service';
 import { SmsReplies } from '../sms-replies.service';
@@ -9,6 +10,8 @@ import { TwilioSignatureGuard } from './twilio-signature.guard';
 /** Twilio's webhooks: public, because Twilio holds no API key; its signature stands in for one. */
 @ApiExcludeController()
 @Public()
+// Twilio posts every status change from a few addresses: the per-IP limit for people would drop them.
+@SkipThrottle()
 @UseGuards(TwilioSignatureGuard)
 @Controller('channels/sms/twilio')
 export class TwilioWebhooksController {

@@ -1,5 +1,5 @@
 import type { PostalAddress } from '../../../contacts/contact.entity';
-import { GuardChannel, SkipReason } from '../guard.types';
+import { GuardChannel, SkipReason, UNSUBSCRIBE_CONSENT_SOURCE } from '../guard.types';
 
 export interface ContactFacts {
   id: string;
@@ -14,6 +14,8 @@ export interface ContactFacts {
 export interface ChannelFacts {
   /** The latest consent event on the channel, or null when none was ever recorded. */
   consent: 'granted' | 'revoked' | null;
+  /** Where that latest event came from (an unsubscribe link makes the skip `unsubscribed`). */
+  consentSource?: string | null;
   /** A permanent bounce on the channel for the address we hold now. */
   hardBounce: boolean;
 }
@@ -32,7 +34,7 @@ export function judgeReachability(contact: ContactFacts, channel: GuardChannel, 
   if (contact.erasedAt || contact.deletedAt) {
     return { reason: 'erased', details: { erased: contact.erasedAt !== null, deleted: contact.deletedAt !== null } };
   }
-  if (facts.consent === 'revoked') return { reason: 'opted_out', details: { channel } };
+  if (facts.consent === 'revoked') return { reason: facts.consentSource === UNSUBSCRIBE_CONSENT_SOURCE ? 'unsubscribed' : 'opted_out', details: { channel } };
   if (facts.consent === null && optInChannels.includes(channel)) return { reason: 'no_consent', details: { channel } };
   if (!hasAddress(contact, channel)) return { reason: 'no_address', details: { channel } };
   if (facts.hardBounce) return { reason: 'bounced', details: { channel } };

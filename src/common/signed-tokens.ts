@@ -52,8 +52,10 @@ export class SignedTokens {
       return { ok: false, reason: 'malformed' };
     }
     // The MAC is checked under the purpose the caller expects, so a token of another purpose fails here.
-    const expected = this.mac(purpose, body);
-    const given = Buffer.from(signature, 'base64url');
+    // Compared as text: base64url decoding ignores the last character's spare bits, and a token
+    // must have exactly one spelling, or a changed character would still pass.
+    const expected = Buffer.from(this.mac(purpose, body).toString('base64url'));
+    const given = Buffer.from(signature);
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: 'bad_signature' };
     if (parsed.p !== purpose) return { ok: false, reason: 'wrong_purpose' };
     if (parsed.e * 1000 <= now.getTime()) return { ok: false, reason: 'expired' };

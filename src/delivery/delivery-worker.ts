@@ -12,6 +12,12 @@ import { RateLimiter } from './rate-limiter';
 /** How often an idle worker looks for due messages, and how often it takes over dead workers' rows. */
 const IDLE_POLL_MS = 500;
 const RECOVERY_EVERY_MS = 5_000;
+/**
+ * Claim-and-dispatch loops per process. With two, one batch is being prepared and judged while the
+ * other's messages are with the provider, so the connections to the provider never wait for the
+ * database; SKIP LOCKED keeps their batches apart.
+ */
+const LOOPS = 2;
 
 /**
  * The delivery loop of one process: take over rows whose worker died, claim a batch of due rows
@@ -24,8 +30,8 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
   readonly owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   private readonly limiters;
   private running = false;
-  private loop: Promise<void> | null = null;
-  private wake: (() => void) | null = null;
+  private loops: Promise<void> | null = null;
+  private readonly wakers = new Set<() => void>();
   private lastRecovery = 0;
 
   constructor(
@@ -53,14 +59,14 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
     if (this.running) return;
     this.running = true;
     this.logger.log(`delivery worker ${this.owner} started (concurrency ${this.config.WORKER_CONCURRENCY}, batch ${this.config.WORKER_BATCH_SIZE})`);
-    this.loop = this.run();
+    this.loops = Promise.all(Array.from({ length: LOOPS }, () => this.run())).then(() => undefined);
   }
 
   async stop(): Promise<void> {
     this.running = false;
-    this.wake?.();
-    await this.loop;
-    this.loop = null;
+    for (const wake of this.wakers) wake();
+    await this.loops;
+    this.loops = null;
   }
 
   /**
@@ -78,12 +84,19 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
     const byId = new Map<string, CampaignDefinition>(running.map((c) => [c.id, c]));
     const leaseUntil = new Date(now.getTime() + this.config.WORKER_LEASE_SECONDS * 1000);
     const rows = await this.outbox.claim(this.owner, [...byId.keys()], now, leaseUntil, this.config.WORKER_BATCH_SIZE);
-    const results = await this.dispatcher.dispatch(rows, byId, {
-      owner: this.owner,
-      now,
-      concurrency: this.config.WORKER_CONCURRENCY,
-      limiters: this.limiters,
-    });
+    // A slow provider can keep a batch longer than one lease; while this process lives, its rows stay its own.
+    const leaseMs = this.config.WORKER_LEASE_SECONDS * 1000;
+    const heartbeat = setInterval(() => {
+      this.outbox.extendLeases(this.owner, rows.map((r) => r.id), new Date(this.clock.now().getTime() + leaseMs)).catch((error: unknown) => {
+        this.logger.warn(`could not extend the lease of ${rows.length} outbox rows: ${error instanceof Error ? error.message : String(error)}`);
+      });
+    }, leaseMs / 3);
+    let results: Record<DispatchResult, number>;
+    try {
+      results = await this.dispatcher.dispatch(rows, byId, { owner: this.owner, now, concurrency: this.config.WORKER_CONCURRENCY, limiters: this.limiters });
+    } finally {
+      clearInterval(heartbeat);
+    }
     if (rows.length < this.config.WORKER_BATCH_SIZE) {
       for (const campaign of running) if (campaign.kind === 'broadcast') await this.campaigns.completeIfDrained(campaign.id);
     }
@@ -101,13 +114,14 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
       }
       if (claimed === 0 && this.running) {
         await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, IDLE_POLL_MS);
-          this.wake = () => {
+          const wake = () => {
             clearTimeout(timer);
+            this.wakers.delete(wake);
             resolve();
           };
+          const timer = setTimeout(wake, IDLE_POLL_MS);
+          this.wakers.add(wake);
         });
-        this.wake = null;
       }
     }
   }

@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { CampaignDefinition } from '../campaigns/campaign.types';
@@ -7,6 +8,7 @@ import { DirectMailService } from '../channels/direct-mail/direct-mail.service';
 import { MessagesService } from '../channels/messages/messages.service';
 import { OutboundSender } from '../channels/outbound/outbound-sender';
 import { GoldfishGuard } from '../memory/guard/goldfish-guard.service';
+import type { GuardRequest } from '../memory/guard/guard.types';
 import { RenderContext, RenderContextService } from '../memory/render-context/render-context.service';
 import type { RenderedContent } from '../templates/templates.service';
 import { MessagePreparer } from './message-preparer';
@@ -23,6 +25,12 @@ export interface DispatchOptions {
   concurrency: number;
   limiters: Partial<Record<ChannelKind, RateLimiter>>;
   retry?: RetryPolicy;
+}
+
+/** A new row ready for the guard: the prepared message and the question put to the guard. */
+interface Judged {
+  prepared: Prepared;
+  guardRequest: GuardRequest;
 }
 
 interface Prepared {
@@ -58,36 +66,70 @@ export class Dispatcher {
     private readonly directMail: DirectMailService,
   ) {}
 
+  /**
+   * A claimed batch in three steps: prepare each new row (channel, variant, render), let the guard
+   * judge them all in one transaction that also moves the cleared rows to 'sending' and records their
+   * messages, then send with `concurrency` hand-overs in flight. Rows the guard cleared before (a
+   * retry, a crash recovery) skip the guard and go straight to sending.
+   */
   async dispatch(rows: ClaimedMessage[], campaigns: Map<string, CampaignDefinition>, options: DispatchOptions): Promise<Record<DispatchResult, number>> {
     const tally: Record<DispatchResult, number> = { sent: 0, failed: 0, dead: 0, retry: 0, skipped: 0, deferred: 0, lost_lease: 0 };
     if (rows.length === 0) return tally;
     const contactIds = rows.map((r) => r.contactId);
     const [facts, contexts] = await Promise.all([this.recipients.load(contactIds), this.contexts.buildMany(contactIds)]);
+    const count = (result: DispatchResult | 'printing') => {
+      if (result !== 'printing') tally[result]++;
+    };
+    // A bug or an outage on our side (database, template) is a transient failure of the row, never
+    // a reason to stop the batch or to lose the row.
+    const failed = async (row: ClaimedMessage, error: unknown) => {
+      this.logger.error(`outbox row ${row.id}: ${error instanceof Error ? error.stack : String(error)}`);
+      return this.retryOrGiveUp(row, campaigns.get(row.campaignId), options, { status: 'transient', error: error instanceof Error ? error.message : String(error) }, null);
+    };
+
+    const toSend: Array<() => Promise<DispatchResult | 'printing'>> = [];
+    const toJudge: Judged[] = [];
     // Printed letters wait for the rest of the batch: one print file per occasion, not one per card.
     const letters: Prepared[] = [];
-    let next = 0;
-    const worker = async () => {
-      while (next < rows.length) {
-        const row = rows[next++];
-        const campaign = campaigns.get(row.campaignId);
-        let result: DispatchResult | 'printing';
-        try {
-          result = campaign ? await this.one(row, campaign, facts.get(row.contactId), contexts.get(row.contactId), options, letters) : 'lost_lease';
-        } catch (error) {
-          // A bug or an outage on our side (database, template) is a transient failure of this row,
-          // never a reason to stop the batch or to lose the row.
-          this.logger.error(`outbox row ${row.id}: ${error instanceof Error ? error.stack : String(error)}`);
-          result = await this.retryOrGiveUp(row, campaign, options, { status: 'transient', error: error instanceof Error ? error.message : String(error) }, null);
+    for (const row of rows) {
+      const campaign = campaigns.get(row.campaignId);
+      try {
+        if (!campaign) count('lost_lease');
+        else if (row.guardMessageId && row.channel) toSend.push(() => this.resume(row, campaign, facts.get(row.contactId), contexts.get(row.contactId), options, letters));
+        else {
+          const judged = await this.prepare(row, campaign, facts.get(row.contactId), contexts.get(row.contactId), options);
+          if ('result' in judged) count(judged.result);
+          else toJudge.push(judged);
         }
-        if (result !== 'printing') tally[result]++;
+      } catch (error) {
+        count(await failed(row, error));
+      }
+    }
+
+    try {
+      for (const cleared of await this.judge(toJudge, options, count)) toSend.push(() => this.deliverOrQueue(cleared, options, letters));
+    } catch (error) {
+      for (const { prepared } of toJudge) count(await failed(prepared.row, error));
+    }
+
+    let next = 0;
+    const sender = async () => {
+      while (next < toSend.length) {
+        const index = next++;
+        try {
+          count(await toSend[index]());
+        } catch (error) {
+          this.logger.error(`delivery failed unexpectedly: ${error instanceof Error ? error.stack : String(error)}`);
+        }
       }
     };
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency, rows.length)) }, worker));
-    for (const result of await this.print(letters, options)) tally[result]++;
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency, toSend.length)) }, sender));
+    for (const result of await this.print(letters, options)) count(result);
     return tally;
   }
 
-  private async one(
+  /** A retry or a crash recovery: the guard cleared this message before; asking again would answer "duplicate occasion" about its own claim. */
+  private async resume(
     row: ClaimedMessage,
     campaign: CampaignDefinition,
     facts: RecipientFacts | undefined,
@@ -95,45 +137,80 @@ export class Dispatcher {
     options: DispatchOptions,
     letters: Prepared[],
   ): Promise<DispatchResult | 'printing'> {
-    const { owner, now } = options;
-    if (row.guardMessageId && row.channel) {
-      // A retry or a crash recovery: the guard cleared this message before; asking again would
-      // answer "duplicate occasion" about the message's own claim.
-      if (!facts || !context) return this.skip(row, owner, 'erased', row.channel);
-      const rendered = await this.preparer.render(campaign, row.channel, row.variant, context, row, now);
-      if (!(await this.outbox.resumeSending(row.id, owner))) return 'lost_lease';
-      return this.deliverOrQueue({ row, campaign, facts, channel: row.channel, rendered }, options, letters);
+    try {
+      if (!facts || !context) return await this.skip(row, options.owner, 'erased', row.channel);
+      const rendered = await this.preparer.render(campaign, row.channel!, row.variant, context, row, options.now);
+      if (!(await this.outbox.resumeSending(row.id, options.owner))) return 'lost_lease';
+      // After a crash the message's record is still open: the resend completes it rather than adding a second.
+      const messageId = row.channel === 'mail' ? null : await this.outbox.openMessage(row.messageId);
+      return await this.deliverOrQueue({ row, campaign, facts, channel: row.channel!, rendered, ...(messageId ? { messageId } : {}) }, options, letters);
+    } catch (error) {
+      this.logger.error(`outbox row ${row.id}: ${error instanceof Error ? error.stack : String(error)}`);
+      return this.retryOrGiveUp(row, campaign, options, { status: 'transient', error: error instanceof Error ? error.message : String(error) }, null);
     }
+  }
 
+  /** Everything before the guard: a superseded reminder or a recipient without a way to reach them ends here. */
+  private async prepare(
+    row: ClaimedMessage,
+    campaign: CampaignDefinition,
+    facts: RecipientFacts | undefined,
+    context: RenderContext | undefined,
+    options: DispatchOptions,
+  ): Promise<Judged | { result: DispatchResult }> {
     const superseded = await this.supersededReason(row);
-    if (superseded) return this.skip(row, owner, superseded, null, { occasion: row.details });
-    const prepared = await this.preparer.prepare(row, campaign, facts, context, now);
-    if (!prepared.ready || !facts) return this.skip(row, owner, prepared.ready ? 'erased' : prepared.reason, null, prepared.ready ? {} : prepared.details);
-    const { channel, rendered } = prepared;
+    if (superseded) return { result: await this.skip(row, options.owner, superseded, null, { occasion: row.details }) };
+    const prepared = await this.preparer.prepare(row, campaign, facts, context, options.now);
+    if (!prepared.ready || !facts) {
+      return { result: await this.skip(row, options.owner, prepared.ready ? 'erased' : prepared.reason, null, prepared.ready ? {} : prepared.details) };
+    }
+    return { prepared: { row, campaign, facts, channel: prepared.channel, rendered: prepared.rendered }, guardRequest: prepared.guardRequest };
+  }
 
-    const verdict = await this.db.transaction(async (tx) => {
-      const decision = await this.guard.evaluateIn(tx, prepared.guardRequest);
-      if (decision.decision === 'skip') {
-        return (await this.outbox.finish(tx, row.id, owner, 'skipped', { reason: decision.reason, channel, details: { guardDecisionId: decision.decisionId } }))
-          ? ('skipped' as const)
-          : ('lost_lease' as const);
+  /**
+   * The guard's verdicts for the batch, in one transaction with their consequences: skipped and
+   * deferred rows leave the lease, cleared rows move to 'sending' with their message on record — a
+   * crash from here on leaves a 'sending' row for the recovery to close, never a message nobody knows about.
+   */
+  private async judge(judged: Judged[], options: DispatchOptions, count: (result: DispatchResult) => void): Promise<Prepared[]> {
+    if (judged.length === 0) return [];
+    const { owner, now } = options;
+    const { results, cleared } = await this.db.transaction(async (tx) => {
+      const decisions = await this.guard.evaluateManyIn(tx, judged.map((j) => j.guardRequest));
+      const results: DispatchResult[] = [];
+      const sending: Prepared[] = [];
+      for (const [i, decision] of decisions.entries()) {
+        const { row, channel } = judged[i].prepared;
+        if (decision.decision === 'skip') {
+          const finished = await this.outbox.finish(tx, row.id, owner, 'skipped', { reason: decision.reason, channel, details: { guardDecisionId: decision.decisionId } });
+          results.push(finished ? 'skipped' : 'lost_lease');
+        } else if (decision.decision === 'defer') {
+          await this.outbox.refundAttempt(tx, row.id);
+          const moved = await this.outbox.reschedule(tx, row.id, owner, decision.deferUntil ?? now, { reason: `deferred:${decision.reason}`, channel });
+          results.push(moved ? 'deferred' : 'lost_lease');
+        } else {
+          const p = judged[i].prepared;
+          sending.push({ ...p, row: { ...row, channel, variant: p.rendered.variant, guardMessageId: decision.messageId! } });
+        }
       }
-      if (decision.decision === 'defer') {
-        await this.outbox.refundAttempt(tx, row.id);
-        return (await this.outbox.reschedule(tx, row.id, owner, decision.deferUntil ?? now, { reason: `deferred:${decision.reason}`, channel }))
-          ? ('deferred' as const)
-          : ('lost_lease' as const);
-      }
-      const guardMessageId = decision.messageId!;
-      if (!(await this.outbox.markSending(tx, row.id, owner, { channel, variant: rendered.variant, guardMessageId }))) return 'lost_lease' as const;
-      // The message is on record from the moment it is cleared: a crash from here on leaves a
-      // 'sending' row for the recovery to close, never a message nobody knows about.
-      const messageId = channel === 'mail' ? undefined : await this.messages.begin(this.sender.newMessage(this.requestOf(row, campaign, facts, channel, rendered), channel), tx);
-      return { guardMessageId, messageId };
+      // Print batches record their own messages; e-mail and SMS get theirs now, noted on the outbox row.
+      for (const p of sending) if (p.channel !== 'mail') p.messageId = randomUUID();
+      const moved = await this.outbox.markSending(
+        tx,
+        owner,
+        sending.map((p) => ({ id: p.row.id, channel: p.channel, variant: p.row.variant, guardMessageId: p.row.guardMessageId!, messageId: p.messageId ?? null })),
+      );
+      const cleared = sending.filter((p) => moved.has(p.row.id));
+      results.push(...sending.filter((p) => !moved.has(p.row.id)).map(() => 'lost_lease' as const));
+      const recorded = cleared.filter((p) => p.messageId);
+      await this.messages.beginMany(
+        recorded.map((p) => ({ ...this.sender.newMessage(this.requestOf(p.row, p.campaign, p.facts, p.channel, p.rendered), p.channel as 'email' | 'sms'), id: p.messageId })),
+        tx,
+      );
+      return { results, cleared };
     });
-    if (typeof verdict === 'string') return verdict;
-    const cleared = { ...row, channel, variant: rendered.variant, guardMessageId: verdict.guardMessageId };
-    return this.deliverOrQueue({ row: cleared, campaign, facts, channel, rendered, messageId: verdict.messageId }, options, letters);
+    results.forEach(count);
+    return cleared;
   }
 
   private async deliverOrQueue(p: Prepared, options: DispatchOptions, letters: Prepared[]): Promise<DispatchResult | 'printing'> {

@@ -16,11 +16,13 @@ export interface ClaimedMessage {
   channel: ChannelKind | null;
   variant: string | null;
   guardMessageId: string | null;
+  /** The messages row of the latest hand-over (a crash leaves it 'sending'; a retry's is closed). */
+  messageId: string | null;
   details: Record<string, unknown>;
 }
 
 const CLAIMED_COLUMNS = `id, campaign_id AS "campaignId", contact_id AS "contactId", occasion_key AS "occasionKey", due_at AS "dueAt",
-  attempts, channel, variant, guard_message_id AS "guardMessageId", details`;
+  attempts, channel, variant, guard_message_id AS "guardMessageId", message_id AS "messageId", details`;
 
 /**
  * The outbox: one row per recipient and occasion. Every state change is a single conditional UPDATE
@@ -34,32 +36,57 @@ export class OutboxRepository {
   /**
    * Claims up to `limit` due rows of the given campaigns for `owner` until `leaseUntil`. SKIP LOCKED
    * lets any number of workers claim side by side without waiting on each other or taking the same row.
+   *
+   * Each campaign's earliest rows are read in index order (`campaign_id = ANY(...)` cannot be, and
+   * sorted every due row of the campaign on each claim: O(backlog) per batch), then the few are
+   * merged; `id = ANY(ARRAY(...))` updates them through the primary key rather than a join that
+   * PostgreSQL may plan as a scan of the whole outbox. With several campaigns up to `limit` rows of
+   * each are locked for the statement's instant; other workers skip them meanwhile.
    */
   async claim(owner: string, campaignIds: string[], now: Date, leaseUntil: Date, limit: number): Promise<ClaimedMessage[]> {
     if (campaignIds.length === 0) return [];
     const result = await this.db.query(
       `UPDATE outbox_messages o
           SET state = 'processing', lease_owner = $1, lease_until = $4, attempts = o.attempts + 1, updated_at = now()
-        WHERE o.id IN (
-          SELECT id FROM outbox_messages
-           WHERE state = 'pending' AND campaign_id = ANY($2::uuid[]) AND greatest(due_at, next_attempt_at) <= $3
-           ORDER BY greatest(due_at, next_attempt_at), id
-           LIMIT $5
-           FOR UPDATE SKIP LOCKED)
+        WHERE o.id = ANY (ARRAY(
+          SELECT due.id
+            FROM unnest($2::uuid[]) AS running(campaign_id)
+           CROSS JOIN LATERAL (
+             SELECT id, greatest(due_at, next_attempt_at) AS at FROM outbox_messages
+              WHERE state = 'pending' AND campaign_id = running.campaign_id AND greatest(due_at, next_attempt_at) <= $3
+              ORDER BY greatest(due_at, next_attempt_at), id
+              LIMIT $5
+              FOR UPDATE SKIP LOCKED) due
+           ORDER BY due.at, due.id
+           LIMIT $5))
         RETURNING ${CLAIMED_COLUMNS}`,
       [owner, campaignIds, now, leaseUntil, limit],
     );
     return returned<ClaimedMessage>(result);
   }
 
-  /** The guard said send: the row carries the claim it made, in the guard's own transaction. */
-  async markSending(tx: EntityManager, id: string, owner: string, fields: { channel: ChannelKind; variant: string | null; guardMessageId: string }): Promise<boolean> {
-    const result = await tx.query(
-      `UPDATE outbox_messages SET state = 'sending', channel = $3, variant = $4, guard_message_id = $5, updated_at = now()
-        WHERE id = $1 AND lease_owner = $2 AND state = 'processing'`,
-      [id, owner, fields.channel, fields.variant, fields.guardMessageId],
+  /**
+   * The guard said send: each row carries the claim it made, in the guard's own transaction. Returns
+   * the ids that moved (a row whose lease this worker lost stays where it is).
+   */
+  async markSending(
+    tx: EntityManager,
+    owner: string,
+    rows: ReadonlyArray<{ id: string; channel: ChannelKind; variant: string | null; guardMessageId: string; messageId: string | null }>,
+  ): Promise<Set<string>> {
+    if (rows.length === 0) return new Set();
+    const moved = returned<{ id: string }>(
+      await tx.query(
+        `UPDATE outbox_messages o
+            SET state = 'sending', channel = r.channel, variant = r.variant, guard_message_id = r.guard_message_id,
+                message_id = coalesce(r.message_id, o.message_id), updated_at = now()
+           FROM unnest($2::bigint[], $3::text[], $4::text[], $5::uuid[], $6::uuid[]) AS r(id, channel, variant, guard_message_id, message_id)
+          WHERE o.id = r.id AND o.lease_owner = $1 AND o.state = 'processing'
+          RETURNING o.id`,
+        [owner, rows.map((r) => r.id), rows.map((r) => r.channel), rows.map((r) => r.variant), rows.map((r) => r.guardMessageId), rows.map((r) => r.messageId)],
+      ),
     );
-    return affected(result) === 1;
+    return new Set(moved.map((r) => String(r.id)));
   }
 
   /** A retry of a message the guard already cleared goes straight to 'sending'. */
@@ -142,8 +169,9 @@ export class OutboxRepository {
   /**
    * Rows whose worker died. 'processing' rows never reached a channel: they go back to pending.
    * 'sending' rows may have reached it: they go back too (the message must not be lost), flagged,
-   * and their unanswered `messages` row is closed as ambiguous, so a duplicate is at most the one
-   * message that was in the provider's hands at the moment of the crash.
+   * and their messages row stays open for the resend to complete — one record per message, however
+   * many crashes it took — noting that it was with a worker that stopped. A duplicate is at most a
+   * message the provider had accepted when the crash came, and it keeps its Message-ID.
    */
   async recoverExpiredLeases(now: Date): Promise<{ requeued: number; ambiguous: number }> {
     return this.db.transaction(async (tx) => {
@@ -164,16 +192,30 @@ export class OutboxRepository {
       const sending = rows.filter((r) => r.state === 'sending').map((r) => r.id);
       if (sending.length > 0) {
         await tx.query(
-          `UPDATE messages m SET status = 'failed', status_rank = 3, error_kind = 'ambiguous',
-                  error_message = 'worker stopped before the provider''s answer was recorded', updated_at = now()
+          `UPDATE messages m SET details = m.details || jsonb_build_object('workerStoppedAt', $2::timestamptz), updated_at = now()
              FROM outbox_messages o
-            WHERE o.id = ANY($1::bigint[]) AND m.campaign_id = o.campaign_id::text AND m.contact_id = o.contact_id
-              AND m.occasion_key = o.occasion_key AND m.status = 'sending'`,
-          [sending],
+            WHERE o.id = ANY($1::bigint[]) AND m.id = o.message_id AND m.status = 'sending'`,
+          [sending, now],
         );
       }
       return { requeued: rows.length, ambiguous: sending.length };
     });
+  }
+
+  /** The worker is alive and still holds these rows: their lease moves on (a batch may outlast one lease). */
+  async extendLeases(owner: string, ids: readonly string[], leaseUntil: Date): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db.query(
+      `UPDATE outbox_messages SET lease_until = $3 WHERE id = ANY($2::bigint[]) AND lease_owner = $1 AND state IN ('processing', 'sending')`,
+      [owner, [...ids], leaseUntil],
+    );
+  }
+
+  /** Whether this messages row still waits for its provider's answer (a crash left it open), so a resend completes it. */
+  async openMessage(messageId: string | null): Promise<string | null> {
+    if (!messageId) return null;
+    const rows: Array<{ id: string }> = await this.db.query(`SELECT id FROM messages WHERE id = $1 AND status = 'sending'`, [messageId]);
+    return rows[0]?.id ?? null;
   }
 }
 

@@ -1,4 +1,4 @@
-import { ContactMessagesRepository, MessageFields } from '../../src/memory/guard/contact-messages.repository';
+import { ContactMessagesRepository, MessageFields, occasionId } from '../../src/memory/guard/contact-messages.repository';
 import { GoldfishGuard } from '../../src/memory/guard/goldfish-guard.service';
 import { createTestApp, TestApp } from '../support/test-app';
 import { birthday, createContact, guardOf, messageRow, SHANGHAI_NOON } from './goldfish-guard-helpers';
@@ -45,12 +45,12 @@ describe('goldfish guard under concurrency (real PostgreSQL, separate pool conne
       const b = t.db.createQueryRunner();
       try {
         await a.startTransaction();
-        const first = await repo.claim(a.manager, key, fields, SHANGHAI_NOON);
+        const first = (await repo.claim(a.manager, [{ key, fields, at: SHANGHAI_NOON }])).get(occasionId(key)) ?? null;
         // The second insert waits on the first transaction's uncommitted key (on the embedded
         // database its whole transaction waits), then sees the first one's outcome.
         const second = (async () => {
           await b.startTransaction();
-          return repo.claim(b.manager, key, fields, SHANGHAI_NOON);
+          return (await repo.claim(b.manager, [{ key, fields, at: SHANGHAI_NOON }])).get(occasionId(key)) ?? null;
         })();
         if (firstOutcome === 'commit') await a.commitTransaction();
         else await a.rollbackTransaction();

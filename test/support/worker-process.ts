@@ -12,10 +12,15 @@ export class WorkerProcess {
   private output = '';
   exited: Promise<number | null> = Promise.resolve(null);
 
-  constructor(private readonly env: Record<string, string>) {}
+  /** `compiled`: the built program (dist/), as production runs it — benchmarks measure that one. */
+  constructor(
+    private readonly env: Record<string, string>,
+    private readonly options: { compiled?: boolean } = {},
+  ) {}
 
   start(): this {
-    this.child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', join(ROOT, 'src', 'worker.ts')], {
+    const args = this.options.compiled ? [join(ROOT, 'dist', 'src', 'worker.js')] : ['-r', 'ts-node/register/transpile-only', join(ROOT, 'src', 'worker.ts')];
+    this.child = spawn(process.execPath, args, {
       cwd: ROOT,
       env: { ...process.env, NODE_OPTIONS: '', TS_NODE_PROJECT: join(ROOT, 'tsconfig.json'), ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -39,6 +44,11 @@ export class WorkerProcess {
     if (!this.child || this.child.exitCode !== null) return;
     this.child.kill('SIGTERM');
     await this.exited;
+  }
+
+  get pid(): number {
+    if (!this.child?.pid) throw new Error('the worker process is not running');
+    return this.child.pid;
   }
 
   /** The last lines it wrote, for a failing test's message. */

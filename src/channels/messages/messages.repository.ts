@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
@@ -5,6 +6,8 @@ import type { ChannelKind, SendOutcome } from '../channel.types';
 import { MESSAGE_STATUS_RANK, MessageStatus } from './message-status';
 
 export interface NewMessage {
+  /** Chosen by the caller when it must know the id before the row is written (the outbox notes it first). */
+  id?: string;
   channel: ChannelKind;
   provider: string;
   recipient: string;
@@ -67,18 +70,29 @@ export class MessagesRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
   async insert(input: NewMessage, manager: EntityManager = this.db.manager): Promise<string> {
-    const rows: Array<{ id: string }> = await manager.query(
-      `INSERT INTO messages (channel, provider, recipient, contact_id, campaign_id, occasion_key, purpose, template_key,
+    return (await this.insertMany([input], manager))[0];
+  }
+
+  /** One statement for a batch; the ids are made here, so they come back in the order given. */
+  async insertMany(inputs: readonly NewMessage[], manager: EntityManager = this.db.manager): Promise<string[]> {
+    if (inputs.length === 0) return [];
+    const ids = inputs.map((input) => input.id ?? randomUUID());
+    const column = <T>(pick: (input: NewMessage) => T) => inputs.map(pick);
+    await manager.query(
+      `INSERT INTO messages (id, channel, provider, recipient, contact_id, campaign_id, occasion_key, purpose, template_key,
                              template_version, variant, locale, subject, batch_id, details, status, status_rank)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'sending', $15)
-       RETURNING id`,
+       SELECT r.*, 'sending', $16::int
+         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::uuid[], $6::text[], $7::text[], $8::text[], $9::text[],
+                     $10::int[], $11::text[], $12::text[], $13::text[], $14::uuid[], $15::jsonb[]) AS r`,
       [
-        input.channel, input.provider, input.recipient, input.contactId ?? null, input.campaignId ?? null, input.occasionKey ?? null,
-        input.purpose ?? 'campaign', input.templateKey ?? null, input.templateVersion ?? null, input.variant ?? null, input.locale ?? null,
-        input.subject ?? null, input.batchId ?? null, JSON.stringify(input.details ?? {}), MESSAGE_STATUS_RANK.sending,
+        ids, column((i) => i.channel), column((i) => i.provider), column((i) => i.recipient), column((i) => i.contactId ?? null),
+        column((i) => i.campaignId ?? null), column((i) => i.occasionKey ?? null), column((i) => i.purpose ?? 'campaign'),
+        column((i) => i.templateKey ?? null), column((i) => i.templateVersion ?? null), column((i) => i.variant ?? null),
+        column((i) => i.locale ?? null), column((i) => i.subject ?? null), column((i) => i.batchId ?? null),
+        column((i) => JSON.stringify(i.details ?? {})), MESSAGE_STATUS_RANK.sending,
       ],
     );
-    return rows[0].id;
+    return ids;
   }
 
   /** The provider's answer to the hand-over. Only a message still 'sending' takes it. */

@@ -39,6 +39,11 @@ export class MessagesService {
     return this.repository.insert(input, manager);
   }
 
+  /** Many rows in one statement, in the caller's transaction; ids in the order given. */
+  beginMany(inputs: readonly NewMessage[], manager: EntityManager): Promise<string[]> {
+    return this.repository.insertMany(inputs, manager);
+  }
+
   recordOutcome(id: string, outcome: SendOutcome): Promise<void> {
     return this.repository.recordOutcome(id, outcome);
   }

@@ -23,7 +23,26 @@ export interface OccasionRow {
   notBefore: Date | null;
 }
 
-const DAY_MS = 86_400_000;
+export interface SameContent {
+  messageId: string;
+  campaignId: string;
+  occasionKey: string;
+  claimedAt: Date;
+}
+
+/** One string per occasion, for maps. */
+export function occasionId(key: OccasionKey): string {
+  return `${key.contactId}\u0000${key.campaignId}\u0000${key.occasionKey}`;
+}
+
+/** Parallel arrays for `unnest($1::…[], $2::…[], …)`: one statement for a whole batch. */
+function columns<T, K extends keyof T>(rows: readonly T[], keys: readonly K[]): unknown[][] {
+  return keys.map((key) => rows.map((row) => row[key] ?? null));
+}
+
+function idsByOccasion(rows: ReadonlyArray<{ id: string; contact_id: string; campaign_id: string; occasion_key: string }>): Map<string, string> {
+  return new Map(rows.map((r) => [occasionId({ contactId: r.contact_id, campaignId: r.campaign_id, occasionKey: r.occasion_key }), r.id]));
+}
 
 /**
  * The contact_messages table. Every write that opens or closes an occasion is one INSERT … ON
@@ -32,50 +51,62 @@ const DAY_MS = 86_400_000;
  */
 @Injectable()
 export class ContactMessagesRepository {
-  async findOccasion(tx: EntityManager, key: OccasionKey): Promise<OccasionRow | null> {
-    const rows: Array<{ id: string; state: MessageState; not_before: Date | null }> = await tx.query(
-      `SELECT id, state, not_before FROM contact_messages WHERE contact_id = $1 AND campaign_id = $2 AND occasion_key = $3`,
-      [key.contactId, key.campaignId, key.occasionKey],
+  /** The existing rows of these occasions, by `occasionId(key)`. */
+  async findOccasions(tx: EntityManager, keys: readonly OccasionKey[]): Promise<Map<string, OccasionRow>> {
+    const rows: Array<{ contact_id: string; campaign_id: string; occasion_key: string; id: string; state: MessageState; not_before: Date | null }> = await tx.query(
+      `SELECT m.contact_id, m.campaign_id, m.occasion_key, m.id, m.state, m.not_before
+         FROM unnest($1::uuid[], $2::text[], $3::text[]) AS r(contact_id, campaign_id, occasion_key)
+         JOIN contact_messages m ON m.contact_id = r.contact_id AND m.campaign_id = r.campaign_id AND m.occasion_key = r.occasion_key`,
+      columns(keys, ['contactId', 'campaignId', 'occasionKey']),
     );
-    return rows[0] ? { id: rows[0].id, state: rows[0].state, notBefore: rows[0].not_before } : null;
+    return new Map(rows.map((r) => [occasionId({ contactId: r.contact_id, campaignId: r.campaign_id, occasionKey: r.occasion_key }), { id: r.id, state: r.state, notBefore: r.not_before }]));
   }
 
   /**
-   * Takes the occasion for one message: a new row, or a deferred one whose time has come. Returns
-   * null when someone else holds it — the insert then waits for the other transaction and sees its
-   * committed row, so of any number of concurrent claims exactly one returns an id.
+   * Takes the occasion for each message: a new row, or a deferred one whose time has come. An
+   * occasion someone else holds is missing from the answer — the insert then waits for the other
+   * transaction and sees its committed row, so of any number of concurrent claims exactly one wins.
+   * At most one message per occasion in one call (ON CONFLICT cannot touch a row twice).
    */
-  async claim(tx: EntityManager, key: OccasionKey, fields: MessageFields, now: Date): Promise<string | null> {
-    const rows: Array<{ id: string }> = await tx.query(
+  async claim(tx: EntityManager, claims: ReadonlyArray<{ key: OccasionKey; fields: MessageFields; at: Date }>): Promise<Map<string, string>> {
+    if (claims.length === 0) return new Map();
+    const rows: Array<{ id: string; contact_id: string; campaign_id: string; occasion_key: string }> = await tx.query(
       `INSERT INTO contact_messages AS m
               (contact_id, campaign_id, occasion_key, state, channel, template_key, variant, fingerprint, asks, care_exempt, claimed_at)
-       VALUES ($1, $2, $3, 'claimed', $4, $5, $6, $7, $8::text[], $9, $10)
+       SELECT r.contact_id, r.campaign_id, r.occasion_key, 'claimed', r.channel, r.template_key, r.variant, r.fingerprint,
+              ARRAY(SELECT jsonb_array_elements_text(r.asks)), r.care_exempt, r.at
+         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::jsonb[], $9::boolean[], $10::timestamptz[])
+              AS r(contact_id, campaign_id, occasion_key, channel, template_key, variant, fingerprint, asks, care_exempt, at)
        ON CONFLICT (contact_id, campaign_id, occasion_key) DO UPDATE
           SET state = 'claimed', channel = EXCLUDED.channel, template_key = EXCLUDED.template_key,
               variant = EXCLUDED.variant, fingerprint = EXCLUDED.fingerprint, asks = EXCLUDED.asks,
               care_exempt = EXCLUDED.care_exempt, claimed_at = EXCLUDED.claimed_at
         WHERE m.state = 'deferred' AND m.not_before <= EXCLUDED.claimed_at
-       RETURNING m.id`,
-      [key.contactId, key.campaignId, key.occasionKey, ...this.values(fields), now],
+       RETURNING m.id, m.contact_id, m.campaign_id, m.occasion_key`,
+      [...this.rowColumns(claims), claims.map((c) => c.at)],
     );
-    return rows[0]?.id ?? null;
+    return idsByOccasion(rows);
   }
 
-  /** Parks the message until `notBefore`, or moves an already deferred one. Null when the occasion is taken. */
-  async defer(tx: EntityManager, key: OccasionKey, fields: MessageFields, notBefore: Date): Promise<string | null> {
-    const rows: Array<{ id: string }> = await tx.query(
+  /** Parks each message until its `notBefore`, or moves an already deferred one. Occasions taken are missing from the answer. */
+  async defer(tx: EntityManager, deferrals: ReadonlyArray<{ key: OccasionKey; fields: MessageFields; notBefore: Date }>): Promise<Map<string, string>> {
+    if (deferrals.length === 0) return new Map();
+    const rows: Array<{ id: string; contact_id: string; campaign_id: string; occasion_key: string }> = await tx.query(
       `INSERT INTO contact_messages AS m
               (contact_id, campaign_id, occasion_key, state, channel, template_key, variant, fingerprint, asks, care_exempt, not_before)
-       VALUES ($1, $2, $3, 'deferred', $4, $5, $6, $7, $8::text[], $9, $10)
+       SELECT r.contact_id, r.campaign_id, r.occasion_key, 'deferred', r.channel, r.template_key, r.variant, r.fingerprint,
+              ARRAY(SELECT jsonb_array_elements_text(r.asks)), r.care_exempt, r.not_before
+         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::jsonb[], $9::boolean[], $10::timestamptz[])
+              AS r(contact_id, campaign_id, occasion_key, channel, template_key, variant, fingerprint, asks, care_exempt, not_before)
        ON CONFLICT (contact_id, campaign_id, occasion_key) DO UPDATE
           SET not_before = EXCLUDED.not_before, channel = EXCLUDED.channel, template_key = EXCLUDED.template_key,
               variant = EXCLUDED.variant, fingerprint = EXCLUDED.fingerprint, asks = EXCLUDED.asks,
               care_exempt = EXCLUDED.care_exempt
         WHERE m.state = 'deferred'
-       RETURNING m.id`,
-      [key.contactId, key.campaignId, key.occasionKey, ...this.values(fields), notBefore],
+       RETURNING m.id, m.contact_id, m.campaign_id, m.occasion_key`,
+      [...this.rowColumns(deferrals), deferrals.map((d) => d.notBefore)],
     );
-    return rows[0]?.id ?? null;
+    return idsByOccasion(rows);
   }
 
   /** Drops a deferred message that a later decision skipped; the occasion is open again. */
@@ -87,26 +118,31 @@ export class ContactMessagesRepository {
     return rows.length > 0;
   }
 
-  /** When the messages counted by the frequency cap were claimed (claimed or sent, on this channel). */
-  async claimTimes(tx: EntityManager, contactId: string, channel: GuardChannel, now: Date, windowDays: number): Promise<Date[]> {
-    const rows: Array<{ claimed_at: Date }> = await tx.query(
-      `SELECT claimed_at FROM contact_messages
-        WHERE contact_id = $1 AND channel = $2 AND state IN ('claimed', 'sent') AND claimed_at > $3`,
-      [contactId, channel, new Date(now.getTime() - windowDays * DAY_MS)],
+  /** Per contact: when the messages counted by its frequency cap were claimed (claimed or sent, on the channel, since the window opened). */
+  async claimTimes(tx: EntityManager, asked: ReadonlyArray<{ contactId: string; channel: GuardChannel; since: Date }>): Promise<Map<string, Date[]>> {
+    const times = new Map<string, Date[]>();
+    if (asked.length === 0) return times;
+    const rows: Array<{ contact_id: string; claimed_at: Date }> = await tx.query(
+      `SELECT m.contact_id, m.claimed_at
+         FROM unnest($1::uuid[], $2::text[], $3::timestamptz[]) AS r(contact_id, channel, since)
+         JOIN contact_messages m ON m.contact_id = r.contact_id AND m.channel = r.channel AND m.state IN ('claimed', 'sent') AND m.claimed_at > r.since`,
+      columns(asked, ['contactId', 'channel', 'since']),
     );
-    return rows.map((r) => r.claimed_at);
+    for (const row of rows) times.set(row.contact_id, [...(times.get(row.contact_id) ?? []), row.claimed_at]);
+    return times;
   }
 
-  /** A message with the same content that reached (or is about to reach) the contact within the window. */
-  async sameContent(tx: EntityManager, contactId: string, fingerprint: string, now: Date, windowDays: number): Promise<{ messageId: string; campaignId: string; occasionKey: string; claimedAt: Date } | null> {
-    const rows: Array<{ id: string; campaign_id: string; occasion_key: string; claimed_at: Date }> = await tx.query(
-      `SELECT id, campaign_id, occasion_key, claimed_at FROM contact_messages
-        WHERE contact_id = $1 AND fingerprint = $2 AND state IN ('claimed', 'sent') AND claimed_at > $3
-        ORDER BY claimed_at DESC LIMIT 1`,
-      [contactId, fingerprint, new Date(now.getTime() - windowDays * DAY_MS)],
+  /** Per contact: the latest message with the same content that reached (or is about to reach) it within its window. */
+  async sameContent(tx: EntityManager, asked: ReadonlyArray<{ contactId: string; fingerprint: string; since: Date }>): Promise<Map<string, SameContent>> {
+    if (asked.length === 0) return new Map();
+    const rows: Array<{ contact_id: string; id: string; campaign_id: string; occasion_key: string; claimed_at: Date }> = await tx.query(
+      `SELECT DISTINCT ON (r.contact_id) r.contact_id, m.id, m.campaign_id, m.occasion_key, m.claimed_at
+         FROM unnest($1::uuid[], $2::text[], $3::timestamptz[]) AS r(contact_id, fingerprint, since)
+         JOIN contact_messages m ON m.contact_id = r.contact_id AND m.fingerprint = r.fingerprint AND m.state IN ('claimed', 'sent') AND m.claimed_at > r.since
+        ORDER BY r.contact_id, m.claimed_at DESC`,
+      columns(asked, ['contactId', 'fingerprint', 'since']),
     );
-    const row = rows[0];
-    return row ? { messageId: row.id, campaignId: row.campaign_id, occasionKey: row.occasion_key, claimedAt: row.claimed_at } : null;
+    return new Map(rows.map((r) => [r.contact_id, { messageId: r.id, campaignId: r.campaign_id, occasionKey: r.occasion_key, claimedAt: r.claimed_at }]));
   }
 
   /** When the contact last got each of these variants of the template. */
@@ -156,7 +192,12 @@ export class ContactMessagesRepository {
     await tx.query(`UPDATE contact_messages SET state = 'failed' WHERE id = $1`, [messageId]);
   }
 
-  private values(f: MessageFields): unknown[] {
-    return [f.channel, f.templateKey, f.variant, f.fingerprint, f.asks, f.careExempt];
+  private rowColumns(rows: ReadonlyArray<{ key: OccasionKey; fields: MessageFields }>): unknown[][] {
+    return [
+      ...columns(rows.map((r) => r.key), ['contactId', 'campaignId', 'occasionKey']),
+      ...columns(rows.map((r) => r.fields), ['channel', 'templateKey', 'variant', 'fingerprint']),
+      rows.map((r) => JSON.stringify(r.fields.asks)),
+      rows.map((r) => r.fields.careExempt),
+    ];
   }
 }

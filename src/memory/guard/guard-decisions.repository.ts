@@ -19,14 +19,30 @@ export interface DecisionToRecord {
 
 @Injectable()
 export class GuardDecisionsRepository {
-  /** Written in the transaction that changed contact_messages, so a decision and its effect land together. */
-  async record(tx: EntityManager, d: DecisionToRecord): Promise<string> {
+  /**
+   * Written in the transaction that changed contact_messages, so a decision and its effect land
+   * together; one statement for a batch. The ids come back in the order given: the rows are
+   * inserted in that order, so the sequence hands out ascending ids in that order.
+   */
+  async record(tx: EntityManager, decisions: readonly DecisionToRecord[]): Promise<string[]> {
+    if (decisions.length === 0) return [];
     const rows: Array<{ id: string }> = await tx.query(
-      `INSERT INTO guard_decisions (contact_id, campaign_id, occasion_key, channel, decision, reason, defer_until, message_id, details, decided_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10) RETURNING id`,
-      [d.contactId, d.campaignId, d.occasionKey, d.channel, d.decision, d.reason, d.deferUntil, d.messageId, JSON.stringify(d.details), d.decidedAt],
+      `WITH inserted AS (
+         INSERT INTO guard_decisions (contact_id, campaign_id, occasion_key, channel, decision, reason, defer_until, message_id, details, decided_at)
+         SELECT contact_id, campaign_id, occasion_key, channel, decision, reason, defer_until, message_id, details, decided_at
+           FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::uuid[], $9::jsonb[], $10::timestamptz[])
+                WITH ORDINALITY AS r(contact_id, campaign_id, occasion_key, channel, decision, reason, defer_until, message_id, details, decided_at, position)
+          ORDER BY position
+         RETURNING id)
+       SELECT id FROM inserted ORDER BY id`,
+      [
+        decisions.map((d) => d.contactId), decisions.map((d) => d.campaignId), decisions.map((d) => d.occasionKey),
+        decisions.map((d) => d.channel), decisions.map((d) => d.decision), decisions.map((d) => d.reason),
+        decisions.map((d) => d.deferUntil), decisions.map((d) => d.messageId), decisions.map((d) => JSON.stringify(d.details)),
+        decisions.map((d) => d.decidedAt),
+      ],
     );
-    return String(rows[0].id);
+    return rows.map((r) => String(r.id));
   }
 
   /** Newest first, by id (decisions are appended), with an opaque cursor. */

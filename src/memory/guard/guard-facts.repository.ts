@@ -9,55 +9,57 @@ import { channelAddress, ChannelFacts, ContactFacts } from './rules/reachability
 @Injectable()
 export class GuardFactsRepository {
   /**
-   * Reads the contact and holds it until the transaction ends, so decisions about one person are
+   * Reads the contacts and holds them until the transaction ends, so decisions about one person are
    * made one at a time: the frequency cap and the content window count what the previous decision
-   * wrote. NO KEY UPDATE does not block rows elsewhere that merely reference the contact.
+   * wrote. Locked in id order, so two workers locking overlapping batches cannot deadlock. NO KEY
+   * UPDATE does not block rows elsewhere that merely reference the contact.
    */
-  async lockContact(tx: EntityManager, contactId: string): Promise<ContactFacts | null> {
+  async lockContacts(tx: EntityManager, contactIds: readonly string[]): Promise<Map<string, ContactFacts>> {
     const rows: Array<{
       id: string; email: string | null; phone: string | null; address: PostalAddress | null;
       time_zone: string | null; deleted_at: Date | null; erased_at: Date | null;
     }> = await tx.query(
-      `SELECT id, email, phone, address, time_zone, deleted_at, erased_at FROM contacts WHERE id = $1 FOR NO KEY UPDATE`,
-      [contactId],
+      `SELECT id, email, phone, address, time_zone, deleted_at, erased_at FROM contacts WHERE id = ANY($1::uuid[]) ORDER BY id FOR NO KEY UPDATE`,
+      [[...contactIds]],
     );
-    const row = rows[0];
-    if (!row) return null;
-    return {
-      id: row.id, email: row.email, phone: row.phone, address: row.address,
-      timeZone: row.time_zone, deletedAt: row.deleted_at, erasedAt: row.erased_at,
-    };
+    return new Map(
+      rows.map((row) => [
+        row.id,
+        { id: row.id, email: row.email, phone: row.phone, address: row.address, timeZone: row.time_zone, deletedAt: row.deleted_at, erasedAt: row.erased_at },
+      ]),
+    );
   }
 
   /**
-   * The latest consent event on the channel and whether the address we hold now bounced for good.
-   * A bounce that names another address (the contact has changed it since) no longer counts.
+   * Per contact, for the channel asked about: the latest consent event and whether the address we
+   * hold now bounced for good. A bounce that names another address (the contact has changed it
+   * since) no longer counts.
    */
-  async channelFacts(tx: EntityManager, contact: ContactFacts, channel: GuardChannel): Promise<ChannelFacts> {
-    const address = channelAddress(contact, channel);
-    const rows: Array<{ consent: 'granted' | 'revoked' | null; hard_bounce: boolean }> = await tx.query(
-      `SELECT
-         (SELECT status FROM contact_consent_events
-           WHERE contact_id = $1 AND channel = $2
-           ORDER BY recorded_at DESC, id DESC LIMIT 1) AS consent,
-         EXISTS (SELECT 1 FROM interactions
-                  WHERE contact_id = $1 AND kind = 'message_bounced' AND channel = $2 AND $2 IN ('email', 'sms')
-                    AND details->>'permanent' = 'true'
-                    AND (coalesce(details->>'address', details->>'email', details->>'phone') IS NULL
-                         OR lower(coalesce(details->>'address', details->>'email', details->>'phone')) = lower($3::text))
-         ) AS hard_bounce`,
-      [contact.id, channel, address],
+  async channelFacts(tx: EntityManager, asked: ReadonlyArray<{ contact: ContactFacts; channel: GuardChannel }>): Promise<Map<string, ChannelFacts>> {
+    const rows: Array<{ contact_id: string; consent: 'granted' | 'revoked' | null; consent_source: string | null; hard_bounce: boolean }> = await tx.query(
+      `SELECT r.contact_id, latest.status AS consent, latest.source AS consent_source,
+         EXISTS (SELECT 1 FROM interactions i
+                  WHERE i.contact_id = r.contact_id AND i.kind = 'message_bounced' AND i.channel = r.channel AND r.channel IN ('email', 'sms')
+                    AND i.details->>'permanent' = 'true'
+                    AND (coalesce(i.details->>'address', i.details->>'email', i.details->>'phone') IS NULL
+                         OR lower(coalesce(i.details->>'address', i.details->>'email', i.details->>'phone')) = lower(r.address))
+         ) AS hard_bounce
+         FROM unnest($1::uuid[], $2::text[], $3::text[]) AS r(contact_id, channel, address)
+         LEFT JOIN LATERAL (SELECT e.status, e.source FROM contact_consent_events e
+                             WHERE e.contact_id = r.contact_id AND e.channel = r.channel
+                             ORDER BY e.recorded_at DESC, e.id DESC LIMIT 1) latest ON true`,
+      [asked.map((a) => a.contact.id), asked.map((a) => a.channel), asked.map((a) => channelAddress(a.contact, a.channel))],
     );
-    return { consent: rows[0].consent, hardBounce: rows[0].hard_bounce };
+    return new Map(rows.map((r) => [r.contact_id, { consent: r.consent, consentSource: r.consent_source, hardBounce: r.hard_bounce }]));
   }
 
-  /** The contact's own quiet hours (the raw text of the current statement), if they stated any. */
-  async statedQuietHours(tx: EntityManager, contactId: string): Promise<string | null> {
-    const rows: Array<{ value: string | null }> = await tx.query(
-      `SELECT value #>> '{}' AS value FROM current_preferences WHERE contact_id = $1 AND key = 'quiet_hours'`,
-      [contactId],
+  /** The contacts' own quiet hours (the raw text of the current statement), for those who stated any. */
+  async statedQuietHours(tx: EntityManager, contactIds: readonly string[]): Promise<Map<string, string>> {
+    const rows: Array<{ contact_id: string; value: string | null }> = await tx.query(
+      `SELECT contact_id, value #>> '{}' AS value FROM current_preferences WHERE contact_id = ANY($1::uuid[]) AND key = 'quiet_hours'`,
+      [[...contactIds]],
     );
-    return rows[0]?.value ?? null;
+    return new Map(rows.filter((r) => r.value !== null).map((r) => [r.contact_id, r.value!]));
   }
 
   /**

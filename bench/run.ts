@@ -3,6 +3,7 @@
  * measured in the same run, three alternating rounds, medians. Prints one table and writes it to
  * bench/results/bench[-quick].json. Never exits non-zero on a missed ratio (only on an error).
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +13,13 @@ const ROOT = join(__dirname, '..');
 
 /** Phases in the order the issue lists them; each module exports `phase`. */
 const PHASES: Array<() => Promise<BenchPhase>> = [
-  // (filled in as phases land)
+  () => import('./phases/email').then((m) => m.phase),
+  () => import('./phases/sms').then((m) => m.phase),
+  () => import('./phases/audience').then((m) => m.phase),
+  () => import('./phases/import').then((m) => m.phase),
+  () => import('./phases/birthday').then((m) => m.phase),
+  () => import('./phases/queue').then((m) => m.phase),
+  () => import('./phases/api').then((m) => m.phase),
 ];
 
 async function main(): Promise<void> {
@@ -21,6 +28,8 @@ async function main(): Promise<void> {
   const only = onlyArg ? new Set(onlyArg.split(',')) : null;
   const workDir = mkdtempSync(join(tmpdir(), 'tidings-bench-'));
   const options = { quick, rounds: 3, serverUrl: process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres', workDir };
+  // Tidings runs as its built program (dist/), as in production; build it if the sources are newer.
+  execFileSync(process.execPath, [join(ROOT, 'scripts', 'build-if-needed.js')], { cwd: ROOT, stdio: 'inherit' });
   const started = performance.now();
   const results: PhaseResult[] = [];
   try {

@@ -9,15 +9,21 @@
  * whose peak RSS is sampled from /proc. Full: 50,000 messages; --quick: 5,000.
  */
 import { createTransport } from 'nodemailer';
+import { htmlToPlainText } from '../../src/channels/email/email-message.builder';
 import type { INestApplicationContext } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { recreateDatabase } from '../../test/support/test-database';
 import { WorkerProcess } from '../../test/support/worker-process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { newestProfile, summariseProfile, writeProfilerPreload } from '../support/cpu-profile-summary';
 import { alternate, BenchOptions, BenchPhase, median, PhaseResult, sampleRss } from '../support/phase';
 import { startCountingSmtpSink } from '../support/counting-smtp-sink.client';
 import { bootBenchApp, BENCH_SECRET_KEY } from '../support/bench-app';
 
 const POOL = 5;
+/** The heap settings `npm run worker` starts the worker with (package.json), so the bench measures what users run. */
+const WORKER_NODE_ARGS = ['--max-old-space-size=256', '--max-semi-space-size=8'];
 
 interface RenderedMail {
   to: string;
@@ -42,7 +48,14 @@ export const phase: BenchPhase = {
       NODE_ENV: 'production',
     };
     const app = await bootBenchApp({ ...env, RUN_WORKERS: 'false' });
-    const worker = new WorkerProcess({ ...env, RUN_WORKERS: 'true' }, { compiled: true }).start();
+    // `--profile`: a CPU profile of the worker over the measured rounds, summarised by the code that spent the time.
+    const profileDir = process.argv.includes('--profile') ? join(options.workDir, 'email-profile') : null;
+    if (profileDir) mkdirSync(profileDir, { recursive: true });
+    const worker = new WorkerProcess(
+      { ...env, RUN_WORKERS: 'true' },
+      { compiled: true, nodeArgs: [...WORKER_NODE_ARGS, ...(profileDir ? ['-r', writeProfilerPreload(profileDir, join(profileDir, 'worker'))] : [])] },
+    ).start();
+    if (profileDir) worker.send({ profiler: 'start' });
     try {
       await seed(app.get(DataSource), messages);
       const rendered = await renderAll(app);
@@ -51,7 +64,10 @@ export const phase: BenchPhase = {
 
       let senderPeakMb = 0;
       const untilSinkHas = async (started: number) => {
-        while ((await sink.ask('count')).accepted < messages) await new Promise((resolve) => setTimeout(resolve, 20));
+        while ((await sink.ask('count')).accepted < messages) {
+          if (worker.stopped) throw new Error(`the worker stopped:\n${worker.log}`);
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
         return messages / ((performance.now() - started) / 1000);
       };
       const values = await alternate(
@@ -95,6 +111,13 @@ export const phase: BenchPhase = {
       await worker.stop();
       await app.close();
       sink.stop();
+      const profile = profileDir && existsSync(profileDir) ? newestProfile(profileDir) : null;
+      if (profile) {
+        const summary = summariseProfile(profile);
+        const busy = summary.total;
+        console.log(`worker CPU profile (${(busy / 1000).toFixed(1)} s busy, ${(summary.idle / 1000).toFixed(1)} s idle):`);
+        for (const [owner, ms] of summary.byOwner.slice(0, 25)) console.log(`  ${owner.padEnd(40)} ${((100 * ms) / busy).toFixed(1)}%`);
+      }
     }
   },
 };
@@ -126,7 +149,8 @@ async function renderAll(app: INestApplicationContext): Promise<RenderedMail[]> 
     const built = await contexts.buildMany(batch.map((c) => c.id));
     for (const contact of batch) {
       const content = await templates.render({ key: 'newsletter', channel: 'email', locale: 'en', context: built.get(contact.id)!, extra: { campaign: { name: 'Raw ceiling' } } });
-      rendered.push({ to: contact.email, subject: content.subject!, html: content.html!, text: content.text });
+      // The same text part the e-mail channel makes when a template has none: both sides send the same MIME parts.
+      rendered.push({ to: contact.email, subject: content.subject!, html: content.html!, text: content.text ?? htmlToPlainText(content.html!) });
     }
   }
   return rendered;

@@ -8,7 +8,8 @@ import { CampaignsRepository } from './campaigns.repository';
 import { TriggerDefinition, TriggeredOccasion } from './triggers/trigger.types';
 import { TriggerEvaluator } from './triggers/trigger-evaluator.service';
 
-const LIVE_CONTACTS = 'c.deleted_at IS NULL AND c.erased_at IS NULL';
+/** As the segment compiler's: an unconfirmed sign-up (status 'pending') is in no audience. */
+const LIVE_CONTACTS = "c.deleted_at IS NULL AND c.erased_at IS NULL AND c.status = 'active'";
 /** Trigger rows are written this far ahead, so each goes out at its minute, not at the next tick. */
 export const TRIGGER_LOOKAHEAD_MS = 15 * 60_000;
 /** A trigger started late in the day still greets those whose greeting time passed this long ago. */
@@ -65,7 +66,8 @@ export class CampaignScheduler {
           ? [`(($2::date + $3::time) AT TIME ZONE coalesce(c.time_zone, $4))`, [campaignId, schedule.date, schedule.time, schedule.fallbackTimeZone]]
           : [`$2::timestamptz`, [campaignId, schedule.type === 'at' ? new Date(schedule.at) : now]];
       const where = await this.audience(campaign, tx, fixed.length, now);
-      const result = await tx.query(
+      const inserted = await insertedRows(
+        tx,
         `INSERT INTO outbox_messages (campaign_id, contact_id, occasion_key, due_at)
          SELECT $1, c.id, 'broadcast', ${dueAt} FROM contacts c WHERE ${where.where}
          ON CONFLICT (campaign_id, contact_id, occasion_key) DO NOTHING`,
@@ -73,7 +75,7 @@ export class CampaignScheduler {
       );
       await this.campaigns.markMaterialized(tx, campaignId, now);
       await this.campaigns.transition(tx, campaignId, ['scheduled'], 'running', now, { startedAt: true });
-      return { campaignId, inserted: rowCount(result) };
+      return { campaignId, inserted };
     });
   }
 
@@ -102,14 +104,14 @@ export class CampaignScheduler {
     let inserted = 0;
     for (let i = 0; i < occasions.length; i += INSERT_CHUNK) {
       const chunk = occasions.slice(i, i + INSERT_CHUNK);
-      const result = await tx.query(
+      inserted += await insertedRows(
+        tx,
         `INSERT INTO outbox_messages (campaign_id, contact_id, occasion_key, due_at, details)
          SELECT $1, t.contact_id, t.occasion_key, t.due_at, t.details
            FROM unnest($2::uuid[], $3::text[], $4::timestamptz[], $5::jsonb[]) AS t(contact_id, occasion_key, due_at, details)
          ON CONFLICT (campaign_id, contact_id, occasion_key) DO NOTHING`,
         [campaignId, chunk.map((o) => o.contactId), chunk.map((o) => o.occasionKey), chunk.map((o) => o.dueAt), chunk.map((o) => JSON.stringify(o.details))],
       );
-      inserted += rowCount(result);
     }
     return inserted;
   }
@@ -132,7 +134,11 @@ export function materializeAt(campaign: CampaignDefinition, now: Date): number {
   return now.getTime();
 }
 
-function rowCount(result: unknown): number {
-  if (Array.isArray(result) && typeof result[1] === 'number') return result[1];
-  return 0;
+/**
+ * Rows an INSERT wrote. TypeORM's plain `query` gives an INSERT's rows (none without RETURNING),
+ * not its count; the structured result carries the count without sending the rows back.
+ */
+async function insertedRows(tx: EntityManager, sql: string, params: unknown[]): Promise<number> {
+  const result = await tx.queryRunner!.query(sql, params, true);
+  return result.affected ?? 0;
 }

@@ -33,7 +33,7 @@ describe('loadConfig', () => {
       SMTP_POOL_SIZE: 5,
       MAIL_FROM: 'Tidings <care@localhost>',
       RUN_WORKERS: 'true',
-      WORKER_CONCURRENCY: 10,
+      WORKER_CONCURRENCY: 30,
       WORKER_BATCH_SIZE: 100,
       WORKER_LEASE_SECONDS: 60,
       RATE_LIMIT_EMAIL: 0,

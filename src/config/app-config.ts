@@ -146,12 +146,16 @@ export class AppConfig {
   @IsIn(['true', 'false'], { message: 'RUN_WORKERS must be true or false' })
   RUN_WORKERS: 'true' | 'false' = 'true';
 
-  /** Messages one worker process has in flight at once. */
+  /**
+   * Messages each of a worker's two delivery loops has in flight at once. A message holds its slot
+   * until its answer is recorded, so this must comfortably exceed the provider connections
+   * (SMTP_POOL_SIZE) or they wait for the database: 30 measured best with 5 connections.
+   */
   @Transform(toInt)
   @IsInt(workerMessage('WORKER_CONCURRENCY', 1, 200))
   @Min(1, workerMessage('WORKER_CONCURRENCY', 1, 200))
   @Max(200, workerMessage('WORKER_CONCURRENCY', 1, 200))
-  WORKER_CONCURRENCY = 10;
+  WORKER_CONCURRENCY = 30;
 
   /** Outbox rows claimed per round trip: many messages per claim, never one queue job per message. */
   @Transform(toInt)

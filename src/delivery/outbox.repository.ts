@@ -21,6 +21,16 @@ export interface ClaimedMessage {
   details: Record<string, unknown>;
 }
 
+/** A provider's "sent" for one outbox row, as the delivery layer records it. */
+export interface SentAnswer {
+  outboxId: string;
+  owner: string;
+  messageId: string;
+  outcome: Extract<SendOutcome, { status: 'sent' }>;
+  guardMessageId: string | null;
+  at: Date;
+}
+
 const CLAIMED_COLUMNS = `id, campaign_id AS "campaignId", contact_id AS "contactId", occasion_key AS "occasionKey", due_at AS "dueAt",
   attempts, channel, variant, guard_message_id AS "guardMessageId", message_id AS "messageId", details`;
 
@@ -118,28 +128,64 @@ export class OutboxRepository {
 
   /**
    * The provider took the message: its record, the outbox row and the goldfish guard's claim move
-   * to 'sent' in one statement (one round trip, one implicit transaction). The guard's row is
-   * written here rather than through GoldfishGuard.markSent because a second transaction would
-   * leave a window in which the outbox says sent and the claim does not. False when the lease was lost.
+   * to 'sent' in one statement (one implicit transaction). The guard's row is written here rather
+   * than through GoldfishGuard.markSent because a second transaction would leave a window in which
+   * the outbox says sent and the claim does not. False when the lease was lost.
+   *
+   * Answers that arrive while the previous statement is in flight go together in the next one (a
+   * group commit): the first answer is written at once, and under load each commit carries many,
+   * so the window in which a crash leaves an answer unrecorded stays one statement long.
    */
-  async completeSent(input: { outboxId: string; owner: string; messageId: string; outcome: Extract<SendOutcome, { status: 'sent' }>; guardMessageId: string | null; at: Date }): Promise<boolean> {
-    const rows: Array<{ finished: number }> = await this.db.query(
-      `WITH message AS (
-         UPDATE messages SET status = 'sent', status_rank = $5, provider_message_id = $6, sent_at = now(), updated_at = now(), details = details || $7::jsonb
-          WHERE id = $3 AND status_rank < $5),
+  completeSent(input: SentAnswer): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      this.answers.push({ input, resolve, reject });
+      if (!this.writingAnswers) void this.writeAnswers();
+    });
+  }
+
+  private readonly answers: Array<{ input: SentAnswer; resolve: (finished: boolean) => void; reject: (error: unknown) => void }> = [];
+  private writingAnswers = false;
+
+  private async writeAnswers(): Promise<void> {
+    this.writingAnswers = true;
+    while (this.answers.length > 0) {
+      const group = this.answers.splice(0, 500);
+      try {
+        const finished = await this.completeSentMany(group.map((a) => a.input));
+        for (const answer of group) answer.resolve(finished.has(answer.input.outboxId));
+      } catch (error) {
+        for (const answer of group) answer.reject(error);
+      }
+    }
+    this.writingAnswers = false;
+  }
+
+  private async completeSentMany(answers: readonly SentAnswer[]): Promise<Set<string>> {
+    const rows: Array<{ id: string }> = await this.db.query(
+      `WITH answer AS (
+         SELECT * FROM unnest($1::bigint[], $2::text[], $3::uuid[], $4::uuid[], $5::text[], $6::jsonb[], $7::timestamptz[])
+                AS r(outbox_id, owner, message_id, guard_message_id, provider_message_id, details, at)),
+       message AS (
+         UPDATE messages m SET status = 'sent', status_rank = $8, provider_message_id = a.provider_message_id, sent_at = now(), updated_at = now(),
+                details = m.details || a.details
+           FROM answer a WHERE m.id = a.message_id AND m.status_rank < $8),
        outbox AS (
-         UPDATE outbox_messages
-            SET state = 'sent', reason = 'delivered_to_provider', message_id = $3, lease_owner = NULL, lease_until = NULL,
-                details = details || jsonb_build_object('worker', $2::text), finished_at = now(), updated_at = now()
-          WHERE id = $1 AND lease_owner = $2 AND state IN ('processing', 'sending')
-          RETURNING id),
+         UPDATE outbox_messages o
+            SET state = 'sent', reason = 'delivered_to_provider', message_id = a.message_id, lease_owner = NULL, lease_until = NULL,
+                details = o.details || jsonb_build_object('worker', a.owner), finished_at = now(), updated_at = now()
+           FROM answer a WHERE o.id = a.outbox_id AND o.lease_owner = a.owner AND o.state IN ('processing', 'sending')
+          RETURNING o.id, a.guard_message_id, a.at),
        claim AS (
-         UPDATE contact_messages SET state = 'sent', sent_at = $8
-          WHERE id = $4 AND state = 'claimed' AND EXISTS (SELECT 1 FROM outbox))
-       SELECT count(*)::int AS finished FROM outbox`,
-      [input.outboxId, input.owner, input.messageId, input.guardMessageId, MESSAGE_STATUS_RANK.sent, input.outcome.providerMessageId, JSON.stringify(input.outcome.details ?? {}), input.at],
+         UPDATE contact_messages c SET state = 'sent', sent_at = outbox.at
+           FROM outbox WHERE c.id = outbox.guard_message_id AND c.state = 'claimed')
+       SELECT id FROM outbox`,
+      [
+        answers.map((a) => a.outboxId), answers.map((a) => a.owner), answers.map((a) => a.messageId), answers.map((a) => a.guardMessageId),
+        answers.map((a) => a.outcome.providerMessageId), answers.map((a) => JSON.stringify(a.outcome.details ?? {})), answers.map((a) => a.at),
+        MESSAGE_STATUS_RANK.sent,
+      ],
     );
-    return rows[0]?.finished === 1;
+    return new Set(rows.map((r) => String(r.id)));
   }
 
   /** Back to pending: a deferral (the guard's instant) or a transient failure (the retry policy's). */

@@ -15,15 +15,16 @@ export class WorkerProcess {
   /** `compiled`: the built program (dist/), as production runs it — benchmarks measure that one. */
   constructor(
     private readonly env: Record<string, string>,
-    private readonly options: { compiled?: boolean } = {},
+    private readonly options: { compiled?: boolean; nodeArgs?: string[] } = {},
   ) {}
 
   start(): this {
-    const args = this.options.compiled ? [join(ROOT, 'dist', 'src', 'worker.js')] : ['-r', 'ts-node/register/transpile-only', join(ROOT, 'src', 'worker.ts')];
+    const program = this.options.compiled ? [join(ROOT, 'dist', 'src', 'worker.js')] : ['-r', 'ts-node/register/transpile-only', join(ROOT, 'src', 'worker.ts')];
+    const args = [...(this.options.nodeArgs ?? []), ...program];
     this.child = spawn(process.execPath, args, {
       cwd: ROOT,
       env: { ...process.env, NODE_OPTIONS: '', TS_NODE_PROJECT: join(ROOT, 'tsconfig.json'), ...this.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
     const keep = (chunk: Buffer) => {
       this.output = (this.output + chunk.toString()).slice(-20_000);
@@ -44,6 +45,16 @@ export class WorkerProcess {
     if (!this.child || this.child.exitCode !== null) return;
     this.child.kill('SIGTERM');
     await this.exited;
+  }
+
+  /** A message over the IPC channel (e.g. to a preloaded profiler). */
+  send(message: unknown): void {
+    this.child?.send(message as object);
+  }
+
+  /** Whether it has exited (crashed, or stopped). */
+  get stopped(): boolean {
+    return this.child === null || this.child.exitCode !== null || this.child.signalCode !== null;
   }
 
   get pid(): number {

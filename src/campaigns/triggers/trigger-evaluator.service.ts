@@ -5,10 +5,10 @@ import type { CompiledWhere } from '../../segments/rules/segment-rule.compiler';
 import type { BirthdayCalendar, CareOccurrence, IsoDate, LunarBirthday } from '../calendar/calendar.types';
 import { CareCalendar } from '../calendar/care-calendar.service';
 import { lunarBirthdaysOn } from '../calendar/lunar-dates';
-import { addDays, solarBirthdaysOn } from '../calendar/solar-dates';
+import { solarBirthdaysOn } from '../calendar/solar-dates';
+import { candidateDates, SolarBirthdayWindow } from './solar-birthday-window';
 import { TriggerDefinition, TriggeredOccasion } from './trigger.types';
 
-const DAY_MS = 86_400_000;
 /** Every zone's local date lies within a day of the UTC date (UTC-12 … UTC+14). */
 const ZONE_SLACK_DAYS = 2;
 
@@ -53,41 +53,56 @@ export class TriggerEvaluator {
 
   private async birthdays(trigger: Extract<TriggerDefinition, { type: 'birthday' }>, window: EvaluationWindow): Promise<TriggeredOccasion[]> {
     const { from, to, audience, defaultTimeZone, manager } = window;
-    const dates = candidateDates(from, to);
-    const solar = new Set<number>();
+    const dates = candidateDates(from, to, trigger.localTime);
+    const solarWindow = new SolarBirthdayWindow(dates, trigger.feb29, from, to, trigger.localTime, defaultTimeZone);
     const lunar = new Set<number>();
-    for (const date of dates) {
-      for (const md of solarBirthdaysOn(date, trigger.feb29)) solar.add(md.month * 100 + md.day);
-      for (const l of lunarBirthdaysOn(date)) lunar.add(l.month * 100 + l.day);
-    }
+    for (const date of dates) for (const l of lunarBirthdaysOn(date)) lunar.add(l.month * 100 + l.day);
     const where = await audience(2);
-    const rows: Array<{
-      id: string; birthday: IsoDate | null; lunar_month: number | null; lunar_day: number | null; lunar_leap: boolean;
-      time_zone: string | null; calendar: string | null;
-    }> = await manager.query(
-      `SELECT c.id, to_char(c.birthday, 'YYYY-MM-DD') AS birthday, c.lunar_birthday_month AS lunar_month,
-              c.lunar_birthday_day AS lunar_day, c.lunar_birthday_leap AS lunar_leap, c.time_zone,
-              (SELECT p.value #>> '{}' FROM current_preferences p WHERE p.contact_id = c.id AND p.key = 'birthday_calendar') AS calendar
-         FROM contacts c
-        WHERE (${where.where})
-          AND ((c.birthday IS NOT NULL AND (extract(month FROM c.birthday)::int * 100 + extract(day FROM c.birthday)::int) = ANY($1::int[]))
-            OR (c.lunar_birthday_month IS NOT NULL AND (c.lunar_birthday_month * 100 + c.lunar_birthday_day) = ANY($2::int[]))
-            OR (c.birthday IS NOT NULL AND c.lunar_birthday_month IS NULL
-                AND c.id IN (SELECT s.contact_id FROM preference_statements s WHERE s.key = 'birthday_calendar' AND s.value = '"lunar"'::jsonb)))`,
-      [[...solar], [...lunar], ...where.params],
+    // Each arm of the OR has its own index (the third through the primary key, fed by the array of
+    // contacts who keep a lunar calendar), so PostgreSQL ORs three bitmap index scans; an IN
+    // (subquery) there would make it read every contact instead. The calendar preference is joined
+    // once for the candidates: a subquery per row (current_preferences) cost twice the lookup itself.
+    const rows: BirthdayRow[] = await manager.query(
+      `WITH candidates AS MATERIALIZED (
+         SELECT c.id, to_char(c.birthday, 'YYYY-MM-DD') AS birthday, c.lunar_birthday_month AS lunar_month,
+                c.lunar_birthday_day AS lunar_day, c.lunar_birthday_leap AS lunar_leap, c.time_zone
+           FROM contacts c
+          WHERE (${where.where})
+            AND ((c.birthday IS NOT NULL AND (extract(month FROM c.birthday)::int * 100 + extract(day FROM c.birthday)::int) = ANY($1::int[]))
+              OR (c.lunar_birthday_month IS NOT NULL AND (c.lunar_birthday_month * 100 + c.lunar_birthday_day) = ANY($2::int[]))
+              OR (c.birthday IS NOT NULL AND c.lunar_birthday_month IS NULL
+                  AND c.id = ANY (ARRAY(SELECT s.contact_id FROM preference_statements s WHERE s.key = 'birthday_calendar' AND s.value = '"lunar"'::jsonb))))),
+       calendars AS (
+         -- current_preferences' rule for one key: highest authority, then the latest; NULL withdraws.
+         SELECT DISTINCT ON (s.contact_id) s.contact_id, s.value #>> '{}' AS calendar
+           FROM preference_statements s JOIN candidates k ON k.id = s.contact_id
+          WHERE s.key = 'birthday_calendar' AND (s.expires_at IS NULL OR s.expires_at > now())
+          ORDER BY s.contact_id, s.authority DESC, s.stated_at DESC, s.id DESC)
+       SELECT k.*, cal.calendar FROM candidates k LEFT JOIN calendars cal ON cal.contact_id = k.id`,
+      [solarWindow.monthDays(), [...lunar], ...where.params],
     );
-    const occasions: TriggeredOccasion[] = [];
+    // Contacts with the same dates, calendar and zone have the same occurrences: the calendar is
+    // asked once per such group (birth year included, since the age is part of the answer).
+    const groups = new Map<string, { row: BirthdayRow; ids: string[] }>();
     for (const row of rows) {
+      const birthdayCalendar = calendarOf(row);
+      if (row.birthday !== null && birthdayCalendar !== 'lunar' && !solarWindow.mayFall(row.birthday, row.time_zone)) continue;
+      const key = `${row.birthday}|${row.lunar_month}|${row.lunar_day}|${row.lunar_leap}|${birthdayCalendar}|${row.time_zone}`;
+      const group = groups.get(key);
+      if (group) group.ids.push(row.id);
+      else groups.set(key, { row, ids: [row.id] });
+    }
+    const occasions: TriggeredOccasion[] = [];
+    for (const { row, ids } of groups.values()) {
       const lunarBirthday: LunarBirthday | null =
         row.lunar_month !== null && row.lunar_day !== null ? { month: row.lunar_month, day: row.lunar_day, leap: row.lunar_leap } : null;
-      const birthdayCalendar: BirthdayCalendar | null = row.calendar === 'solar' || row.calendar === 'lunar' ? row.calendar : null;
       const found = this.calendar.occurrencesBetween(
-        { kind: 'birthday', person: { birthday: row.birthday, lunarBirthday, birthdayCalendar, timeZone: row.time_zone } },
+        { kind: 'birthday', person: { birthday: row.birthday, lunarBirthday, birthdayCalendar: calendarOf(row), timeZone: row.time_zone } },
         from,
         to,
         { localTime: trigger.localTime, feb29: trigger.feb29, defaultTimeZone },
       );
-      for (const occurrence of found) occasions.push(toOccasion(row.id, occurrence));
+      for (const occurrence of found) for (const id of ids) occasions.push(toOccasion(id, occurrence));
     }
     return occasions;
   }
@@ -95,7 +110,7 @@ export class TriggerEvaluator {
   private async anniversaries(trigger: Extract<TriggerDefinition, { type: 'anniversary' }>, window: EvaluationWindow): Promise<TriggeredOccasion[]> {
     const { from, to, audience, defaultTimeZone, manager } = window;
     const monthDays = new Set<string>();
-    for (const date of candidateDates(from, to)) {
+    for (const date of candidateDates(from, to, trigger.localTime)) {
       for (const md of solarBirthdaysOn(date, trigger.feb29)) monthDays.add(`-${pad(md.month)}-${pad(md.day)}`);
     }
     const where = await audience(2);
@@ -221,6 +236,20 @@ export class TriggerEvaluator {
   }
 }
 
+interface BirthdayRow {
+  id: string;
+  birthday: IsoDate | null;
+  lunar_month: number | null;
+  lunar_day: number | null;
+  lunar_leap: boolean;
+  time_zone: string | null;
+  calendar: string | null;
+}
+
+function calendarOf(row: BirthdayRow): BirthdayCalendar | null {
+  return row.calendar === 'solar' || row.calendar === 'lunar' ? row.calendar : null;
+}
+
 /** The stretch of time a trigger is evaluated over, the campaign's audience and where to read. */
 interface EvaluationWindow {
   from: Date;
@@ -229,13 +258,6 @@ interface EvaluationWindow {
   audience: (offset: number) => Promise<CompiledWhere>;
   defaultTimeZone: string;
   manager: EntityManager;
-}
-
-/** Local dates any zone can be on while the window runs, padded for zones far from UTC. */
-function candidateDates(from: Date, to: Date): IsoDate[] {
-  const first = addDays(from.toISOString().slice(0, 10), -ZONE_SLACK_DAYS);
-  const days = Math.ceil((to.getTime() - from.getTime()) / DAY_MS) + 2 * ZONE_SLACK_DAYS + 1;
-  return Array.from({ length: days }, (_, i) => addDays(first, i));
 }
 
 function toOccasion(contactId: string, occurrence: CareOccurrence): TriggeredOccasion {

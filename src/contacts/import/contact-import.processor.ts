@@ -6,6 +6,7 @@ import { DataSource, QueryFailedError } from 'typeorm';
 import { AuditService } from '../../audit/audit.service';
 import { Actor } from '../../auth/actor';
 import { AppConfig } from '../../config/app-config';
+import { AcceptedKeyFilter } from './accepted-key.filter';
 import { ContactImportRepository } from './contact-import.repository';
 import { ImportFileError, readContactRows, SourceRow } from './contact-row.parser';
 import { CheckedRow, checkContactRow, mergeProblems } from './contact-row.validator';
@@ -20,6 +21,8 @@ export const BATCH_SIZE = 1000;
 const RETRYABLE_SQLSTATES = new Set(['23505', '40001', '40P01']);
 const ATTEMPTS = 3;
 const CHECKS_PER_TURN = 50;
+/** Below this the planner's guesses do not matter; ANALYZE would only cost time. */
+const MIN_ROWS_TO_ANALYZE = 50_000;
 
 export interface ImportProgress {
   processedBytes: number;
@@ -62,6 +65,12 @@ export class ContactImportProcessor {
     // A batch is written while the next one is read and checked: checking is CPU in this process,
     // writing mostly waits on PostgreSQL, so the two overlap. Commits still happen in file order.
     let writing: Promise<void> | undefined;
+    // Statistics are refreshed each time the job has doubled the table since they were taken.
+    let analyzedAt = await this.repository.estimatedContacts(this.db.manager);
+    let created = 0;
+    // A job that starts here has no keys but the ones this process commits, so a filter can rule
+    // most lookups out; a resumed job's earlier keys are only in the table, so it asks for all.
+    const seen = job.checkpointLine === 0 ? new AcceptedKeyFilter() : undefined;
     const handOver = async (rows: SourceRow[]): Promise<boolean> => {
       const checked: CheckedRow[] = [];
       for (const row of rows) {
@@ -71,7 +80,18 @@ export class ContactImportProcessor {
       }
       await writing;
       if (options.signal?.aborted) return false;
-      writing = this.commit(job, owner, rows, checked, progress).then(() => options.onProgress?.(progress));
+      writing = this.commit(job, owner, rows, checked, progress, seen).then(async (counts) => {
+        created += counts.created;
+        if (created > Math.max(analyzedAt, MIN_ROWS_TO_ANALYZE)) {
+          created = 0;
+          // Statistics only help; an import does not fail for want of them.
+          await this.repository
+            .analyzeContacts(this.db.manager)
+            .then(async () => (analyzedAt = await this.repository.estimatedContacts(this.db.manager)))
+            .catch((error: unknown) => this.logger.warn(`could not analyze contacts: ${String(error)}`));
+        }
+        options.onProgress?.(progress);
+      });
       // Rejections surface at the next await of `writing`; until then this one is not unhandled.
       writing.catch(() => undefined);
       return true;
@@ -97,12 +117,22 @@ export class ContactImportProcessor {
     }
   }
 
-  private async commit(job: ImportJob, owner: string, rows: SourceRow[], checked: CheckedRow[], progress: ImportProgress): Promise<void> {
+  private async commit(
+    job: ImportJob,
+    owner: string,
+    rows: SourceRow[],
+    checked: CheckedRow[],
+    progress: ImportProgress,
+    seen: AcceptedKeyFilter | undefined,
+  ): Promise<RowCounts> {
     const last = rows[rows.length - 1];
     for (let attempt = 1; ; attempt++) {
       try {
+        let accepted: Map<string, number> = new Map();
         const counts = await this.db.transaction(async (tx) => {
-          const plan = await this.planner.plan(tx, job.id, checked);
+          await this.repository.preferIndexes(tx);
+          const plan = await this.planner.plan(tx, job.id, checked, seen);
+          accepted = plan.acceptedKeys;
           await this.repository.insertContacts(tx, plan.inserts);
           if (!(await this.repository.updateContacts(tx, plan.updates))) throw new ConcurrentChange();
           await this.repository.insertConsentEvents(tx, plan.consentEvents, job.createdBy);
@@ -111,9 +141,10 @@ export class ContactImportProcessor {
           if (!(await this.jobs.checkpoint(tx, job.id, owner, last, plan.counts))) throw new LeaseLost();
           return plan.counts;
         });
+        for (const key of accepted.keys()) seen?.add(key);
         for (const key of Object.keys(counts) as Array<keyof RowCounts>) progress.rows[key] += counts[key];
         progress.processedBytes = Math.max(progress.processedBytes, last.bytes);
-        return;
+        return counts;
       } catch (error) {
         const code = error instanceof QueryFailedError ? (error.driverError as { code?: string }).code : undefined;
         const retryable = error instanceof ConcurrentChange || (code !== undefined && RETRYABLE_SQLSTATES.has(code));

@@ -6,6 +6,7 @@ import { SuppressedKind, SuppressionService } from '../../privacy/suppression.se
 import { CHANNELS } from '../consent-event.entity';
 import { ConsentService, ConsentView } from '../consent.service';
 import { ConsentSetDto } from '../dto/contact-input.dto';
+import { AcceptedKeyFilter } from './accepted-key.filter';
 import { changedValues, ColumnValues, insertValues, StoredContact } from './contact-changes';
 import { ContactImportRepository, NewConsentEvent } from './contact-import.repository';
 import { CheckedRow, ContactFields, ValidRow } from './contact-row.validator';
@@ -52,7 +53,8 @@ export class ImportBatchPlanner {
     private readonly consent: ConsentService,
   ) {}
 
-  async plan(tx: EntityManager, jobId: string, rows: CheckedRow[]): Promise<BatchPlan> {
+  /** `seen`, when given, holds every key the job accepted so far; keys it rules out are not looked up. */
+  async plan(tx: EntityManager, jobId: string, rows: CheckedRow[], seen?: AcceptedKeyFilter): Promise<BatchPlan> {
     const plan: BatchPlan = {
       inserts: [], updates: [], consentEvents: [], errors: [], acceptedKeys: new Map(),
       counts: { seen: rows.length, created: 0, updated: 0, unchanged: 0, failed: 0 },
@@ -74,10 +76,8 @@ export class ImportBatchPlanner {
       phones: identifierValues(valid, 'phone'),
     });
     const indexes = indexStored(stored);
-    const earlier = await this.repository.acceptedKeys(tx, jobId, [
-      ...valid.flatMap((v) => v.hashes.map((h) => h.key)),
-      ...stored.map((c) => contactKey(c.id)),
-    ]);
+    const keys = [...valid.flatMap((v) => v.hashes.map((h) => h.key)), ...stored.map((c) => contactKey(c.id))];
+    const earlier = await this.repository.acceptedKeys(tx, jobId, seen ? keys.filter((key) => seen.mightContain(key)) : keys);
     const firstLine = (key: string) => earlier.get(key) ?? plan.acceptedKeys.get(key);
 
     const accepted: Array<{ row: ValidRow; contact?: StoredContact }> = [];

@@ -40,6 +40,8 @@ export class MessageRenderer {
    * around a conditional block, say) can make them differ; such a template is inlined per message.
    */
   private readonly inlinedOnce = new Map<string, boolean>();
+  /** The once-inlined sources, so juice runs once per template, not once per message. */
+  private readonly inlinedSources = new Map<string, string | null>();
 
   constructor(private readonly engine: TemplateEngine) {}
 
@@ -76,8 +78,7 @@ export class MessageRenderer {
       const inlinedKey = template.cacheKey ? `${template.cacheKey}:inlined:${template.layout?.stamp ?? ''}` : null;
       let html: string | undefined;
       if (inlinedKey && this.inlinedOnce.get(inlinedKey) !== false) {
-        const part = template.parts.html ?? '';
-        const source = template.layout ? inlinedLayoutSource(template.layout.source, part) : inlineCss(part);
+        const source = this.inlinedSource(inlinedKey, template);
         const compiled = source === null ? null : this.engine.compile(inlinedKey, source, 'html');
         html = compiled ? this.run(template, () => compiled(layoutRoot, { data })) : undefined;
         if (!this.inlinedOnce.has(inlinedKey)) {
@@ -96,6 +97,18 @@ export class MessageRenderer {
       rendered.text = limit(template, 'text', body, template.channel === 'sms' ? OUTPUT_LIMITS.sms : OUTPUT_LIMITS.mail);
     }
     return rendered;
+  }
+
+  private inlinedSource(key: string, template: RenderableTemplate): string | null {
+    let source = this.inlinedSources.get(key);
+    if (source === undefined) {
+      const part = template.parts.html ?? '';
+      source = template.layout ? inlinedLayoutSource(template.layout.source, part) : inlineCss(part);
+      // Bounded like the engine's own cache: template versions come and go.
+      if (this.inlinedSources.size >= 1_000) this.inlinedSources.clear();
+      this.inlinedSources.set(key, source);
+    }
+    return source;
   }
 
   /** The HTML part inside its layout, if the template has one. */

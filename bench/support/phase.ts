@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+
 /**
  * The contract every benchmark phase follows, so `npm run bench` can run them in turn and print one
  * table. A phase measures its raw ceiling and Tidings doing the same work in the same run,
@@ -53,7 +55,6 @@ export async function alternate(rounds: number, raw: (round: number) => Promise<
 
 /** Samples a process's resident set size (from /proc) until stopped; returns the peak in MB. */
 export function sampleRss(pid: number, everyMs = 50): { stop(): number } {
-  const { readFileSync } = require('node:fs') as typeof import('node:fs');
   let peakKb = 0;
   const read = () => {
     try {

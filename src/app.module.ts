@@ -19,6 +19,7 @@ import { UnsubscribeModule } from './public/unsubscribe/unsubscribe.module';
 import { SegmentsModule } from './segments/segments.module';
 import { TemplatesModule } from './templates/templates.module';
 import { TrackingModule } from './tracking/tracking.module';
+import { ReportsModule } from './reports/reports.module';
 
 @Module({
   imports: [
@@ -47,6 +48,7 @@ import { TrackingModule } from './tracking/tracking.module';
     ChannelsModule,
     CampaignsModule,
     TrackingModule,
+    ReportsModule,
     PublicModule,
     PreferenceCentreModule,
     UnsubscribeModule,

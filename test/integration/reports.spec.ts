@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { parse } from 'csv-parse/sync';
 import { createContact } from './goldfish-guard-helpers';
 import { createTestApp, TestApp } from '../support/test-app';
+import { isolatedDatabase } from '../support/test-database';
 
 /**
  * Issue 8's campaign report over a campaign whose every outcome is known because the test wrote the
@@ -10,6 +11,8 @@ import { createTestApp, TestApp } from '../support/test-app';
  */
 describe('campaign reports', () => {
   let t: TestApp;
+  // A database of its own: the cross-campaign and customer-value reports count everything there is.
+  let database: Awaited<ReturnType<typeof isolatedDatabase>>;
   let campaignId: string;
   const people: Record<string, string> = {};
 
@@ -51,7 +54,8 @@ describe('campaign reports', () => {
   }
 
   beforeAll(async () => {
-    t = await createTestApp();
+    database = await isolatedDatabase('reports');
+    t = await createTestApp({ DATABASE_URL: database.url });
     const { body } = await t.http
       .post('/campaigns')
       .set(t.auth('marketer'))
@@ -98,7 +102,10 @@ describe('campaign reports', () => {
     await outbox(people.lee, { state: 'skipped', reason: 'no_consented_channel' });
     await outbox(people.max, { state: 'pending', channel: 'email', reason: 'deferred:quiet_hours', nextAttemptAt: new Date('2027-03-02T00:00:00Z') });
   });
-  afterAll(() => t.close());
+  afterAll(async () => {
+    await t.close();
+    await database.drop();
+  });
 
   it('counts every outcome per channel and variant, with the reasons, and totals them', async () => {
     const { body } = await t.http.get(`/reports/campaigns/${campaignId}`).set(t.auth('viewer')).expect(200);
@@ -160,5 +167,51 @@ describe('campaign reports', () => {
     await t.http.get(`/reports/campaigns/${campaignId}/recipients/${randomUUID()}`).set(t.auth('viewer')).expect(404);
     await t.http.get(`/reports/campaigns/${randomUUID()}`).set(t.auth('viewer')).expect(404);
     await t.http.get(`/reports/campaigns/${campaignId}`).expect(401);
+  });
+
+  it('shows contact fatigue and the channel mix per local week, across campaigns', async () => {
+    // Ann gets a second message that week from another campaign.
+    await t.db.query(
+      `INSERT INTO messages (channel, provider, contact_id, campaign_id, occasion_key, recipient, status, status_rank, sent_at)
+       VALUES ('sms', 'test', $1, 'another', 'x', 'someone', 'sent', 2, '2027-03-03T09:00:00Z')`,
+      [people.ann],
+    );
+    const query = { weeks: 1, until: '2027-03-08T00:00:00Z', timeZone: 'UTC' };
+    const fatigue = (await t.http.get('/reports/fatigue').query(query).set(t.auth('viewer')).expect(200)).body;
+    expect(fatigue.rows).toEqual([{ week: '2027-03-01', contacts: 4, messages: 5, perContact: 1.25, mostToOne: 2, once: 3, twice: 1, threeTimes: 0, fourOrMore: 0 }]);
+    const mix = (await t.http.get('/reports/channel-mix').query(query).set(t.auth('viewer')).expect(200)).body;
+    expect(mix.rows).toEqual([{ week: '2027-03-01', email: 3, sms: 2, mail: 0 }]);
+    const bad = await t.http.get('/reports/fatigue').query({ weeks: 0 }).set(t.auth('viewer')).expect(400);
+    expect(JSON.stringify(bad.body)).toContain('weeks');
+  });
+
+  it('shows the value classes with lifetime value and their moves per month (heavy to light among them)', async () => {
+    const value = async (contactId: string, abc: string, stage: string, frequency: string, ltv: number) =>
+      t.db.query(
+        `INSERT INTO contact_value (contact_id, abc_class, loyalty_stage, frequency_class, lifetime_value) VALUES ($1, $2, $3, $4, $5)`,
+        [contactId, abc, stage, frequency, ltv],
+      );
+    await value(people.ann, 'A', 'loyal', 'heavy', 5000);
+    await value(people.bob, 'A', 'regular', 'light', 3000);
+    await value(people.cat, 'C', 'new', 'light', 100);
+    const signal = (contactId: string, dimension: string, from: string | null, to: string, at: string) =>
+      t.db.query(`INSERT INTO value_signals (contact_id, dimension, from_value, to_value, detected_at) VALUES ($1, $2, $3, $4, $5)`, [contactId, dimension, from, to, at]);
+    await signal(people.bob, 'frequency_class', 'heavy', 'light', '2027-02-10T00:00:00Z');
+    await signal(people.cat, 'frequency_class', 'heavy', 'light', '2027-02-20T00:00:00Z');
+    await signal(people.ann, 'abc_class', 'B', 'A', '2027-01-15T00:00:00Z');
+    // 31 January 20:00 in Los Angeles is already February in UTC: the month follows the zone asked for.
+    await signal(people.ann, 'loyalty_stage', 'regular', 'loyal', '2027-02-01T04:00:00Z');
+
+    const { body } = await t.http.get('/reports/value').query({ months: 2, until: '2027-03-01T00:00:00Z', timeZone: 'America/Los_Angeles' }).set(t.auth('viewer')).expect(200);
+    expect(body.distribution).toEqual(expect.arrayContaining([
+      { dimension: 'abc_class', value: 'A', contacts: 2, lifetimeValue: '8000.00' },
+      { dimension: 'abc_class', value: 'C', contacts: 1, lifetimeValue: '100.00' },
+      { dimension: 'frequency_class', value: 'light', contacts: 2, lifetimeValue: '3100.00' },
+    ]));
+    expect(body.movements).toEqual([
+      { month: '2027-01', dimension: 'abc_class', from: 'B', to: 'A', contacts: 1 },
+      { month: '2027-01', dimension: 'loyalty_stage', from: 'regular', to: 'loyal', contacts: 1 },
+      { month: '2027-02', dimension: 'frequency_class', from: 'heavy', to: 'light', contacts: 2 },
+    ]);
   });
 });

@@ -1,5 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, Validate, ValidatorConstraint, ValidatorConstraintInterface } from 'class-validator';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsISO8601, IsOptional, Max, Min, Validate, ValidatorConstraint, ValidatorConstraintInterface } from 'class-validator';
 import { isIanaTimeZone } from '../../contacts/contact-validators';
 
 @ValidatorConstraint({ name: 'ianaTimeZone' })
@@ -29,4 +30,32 @@ export class TimelineQuery extends ReportFormatQuery {
   @IsOptional()
   @Validate(IanaTimeZone)
   timeZone?: string;
+}
+
+export class OverviewQuery {
+  @ApiPropertyOptional({ default: 8, minimum: 1, maximum: 104 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt({ message: 'weeks must be a whole number from 1 to 104' })
+  @Min(1, { message: 'weeks must be a whole number from 1 to 104' })
+  @Max(104, { message: 'weeks must be a whole number from 1 to 104' })
+  weeks?: number;
+
+  @ApiPropertyOptional({ default: 6, minimum: 1, maximum: 36 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt({ message: 'months must be a whole number from 1 to 36' })
+  @Min(1, { message: 'months must be a whole number from 1 to 36' })
+  @Max(36, { message: 'months must be a whole number from 1 to 36' })
+  months?: number;
+
+  @ApiPropertyOptional({ example: 'Asia/Shanghai', description: 'Weeks start on Monday and months on the 1st in this zone; default UTC' })
+  @IsOptional()
+  @Validate(IanaTimeZone)
+  timeZone?: string;
+
+  @ApiPropertyOptional({ description: 'End of the window (ISO 8601 instant); default now' })
+  @IsOptional()
+  @IsISO8601({ strict: true }, { message: 'until must be an ISO 8601 instant' })
+  until?: string;
 }

@@ -261,7 +261,7 @@ describe('public rate limit', () => {
     expect(statuses.slice(5)).toEqual([429, 429]);
     const limited = await t.http.get(`/preferences/${token}`).set('Accept-Language', 'zh-CN').expect(429);
     expect(limited.text).toContain('请求过于频繁');
-    expect(limited.headers['retry-after']).toBeDefined();
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
     for (let i = 0; i < 8; i++) await t.http.get('/contacts?limit=1').set(t.auth('viewer')).expect(200);
   });
 });

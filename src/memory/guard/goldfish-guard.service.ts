@@ -65,19 +65,21 @@ export class GoldfishGuard {
    */
   async evaluateManyIn(tx: EntityManager, requests: readonly GuardRequest[]): Promise<GuardDecision[]> {
     for (const request of requests) assertValidRequest(request);
+    // Every contact of the batch is locked up front, in id order: two workers locking overlapping
+    // batches round by round could otherwise each hold what the other's next round needs.
+    const contacts = await this.facts.lockContacts(tx, [...new Set(requests.map((r) => r.contactId))]);
+    const missing = requests.find((r) => !contacts.has(r.contactId));
+    if (missing) throw ApiError.notFound('Contact', missing.contactId);
     const decisions = new Array<GuardDecision>(requests.length);
     for (const round of rounds(requests)) {
-      const decided = await this.decideRound(tx, round.map((i) => requests[i]));
+      const decided = await this.decideRound(tx, round.map((i) => requests[i]), contacts);
       round.forEach((index, j) => (decisions[index] = decided[j]));
     }
     return decisions;
   }
 
   /** One request per contact: every fact is read for the round at once, then each is judged, then written. */
-  private async decideRound(tx: EntityManager, requests: readonly GuardRequest[]): Promise<GuardDecision[]> {
-    const contacts = await this.facts.lockContacts(tx, requests.map((r) => r.contactId));
-    const missing = requests.find((r) => !contacts.has(r.contactId));
-    if (missing) throw ApiError.notFound('Contact', missing.contactId);
+  private async decideRound(tx: EntityManager, requests: readonly GuardRequest[], contacts: ReadonlyMap<string, ContactFacts>): Promise<GuardDecision[]> {
     const asked = requests.map((request) => ({ request, policy: resolvePolicy(request.policy), contact: contacts.get(request.contactId)!, key: keyOf(request) }));
     const daysBefore = (now: Date, days: number) => new Date(now.getTime() - days * DAY_MS);
     // One connection serves a transaction: the reads go one after another.

@@ -1,5 +1,6 @@
 import { fork } from 'node:child_process';
 import { join } from 'node:path';
+import { portOf } from './sms-child';
 
 export interface CountingSmtpSink {
   port: number;
@@ -10,13 +11,7 @@ export interface CountingSmtpSink {
 /** Starts counting-smtp-sink.ts in its own process and talks to it over IPC. */
 export async function startCountingSmtpSink(): Promise<CountingSmtpSink> {
   const child = fork(join(__dirname, 'counting-smtp-sink.ts'), [], { execArgv: ['-r', 'ts-node/register/transpile-only'], stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
-  const port = await new Promise<number>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`the SMTP sink exited (${code})`)));
-    child.stdout!.on('data', (chunk: Buffer) => {
-      const match = /PORT (\d+)/.exec(chunk.toString());
-      if (match) resolve(Number(match[1]));
-    });
-  });
+  const port = await portOf(child);
   return {
     port,
     ask: (command) =>

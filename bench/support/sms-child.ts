@@ -61,23 +61,20 @@ export function forkPlain(script: string, options: ChildOptions): ChildProcess {
 
 /** Sends a message and resolves with the child's next message (children answer one at a time). */
 export function ask<T>(child: ChildProcess, message: unknown): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const onExit = (code: number | null) => reject(new Error(`child process ended (code ${code}) before it answered ${JSON.stringify(message)}`));
-    child.once('exit', onExit);
-    child.once('message', (reply) => {
-      child.off('exit', onExit);
-      const answer = reply as T & { error?: string };
-      if (answer && typeof answer === 'object' && answer.error) reject(new Error(answer.error));
-      else resolve(answer);
-    });
-    child.send(message as object);
-  });
+  const answer = nextMessage<T>(child, `answered ${JSON.stringify(message)}`);
+  child.send(message as object);
+  return answer;
 }
 
 /** Waits for the child's first message (its "ready"). */
 export function firstMessage<T>(child: ChildProcess): Promise<T> {
+  return nextMessage<T>(child, 'it was ready');
+}
+
+/** The child's next message; an `{ error }` message or the child ending first rejects. */
+function nextMessage<T>(child: ChildProcess, awaited: string): Promise<T> {
   return new Promise((resolve, reject) => {
-    const onExit = (code: number | null) => reject(new Error(`child process ended (code ${code}) before it was ready`));
+    const onExit = (code: number | null) => reject(new Error(`child process ended (code ${code}) before ${awaited}`));
     child.once('exit', onExit);
     child.once('message', (reply) => {
       child.off('exit', onExit);

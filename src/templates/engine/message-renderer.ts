@@ -105,7 +105,10 @@ export class MessageRenderer {
       const part = template.parts.html ?? '';
       source = template.layout ? inlinedLayoutSource(template.layout.source, part) : inlineCss(part);
       // Bounded like the engine's own cache: template versions come and go.
-      if (this.inlinedSources.size >= 1_000) this.inlinedSources.clear();
+      if (this.inlinedSources.size >= 1_000) {
+        this.inlinedSources.clear();
+        this.inlinedOnce.clear();
+      }
       this.inlinedSources.set(key, source);
     }
     return source;

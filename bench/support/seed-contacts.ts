@@ -57,12 +57,15 @@ export async function openSeededDatabase(options: BenchOptions, phase: string, c
 }
 
 async function buildTemplate(options: BenchOptions, contacts: number): Promise<string> {
-  const name = `tidings_bench_seed_${contacts}`;
   const { migrations } = await import('../../migrations');
-  const signature = `tidings bench seed ${createHash('sha256')
+  const digest = createHash('sha256')
     .update(JSON.stringify([contacts, seedContacts.toString(), migrations.map((m) => `${m.name}:${m.toString()}`)]))
     .digest('hex')
-    .slice(0, 24)}`;
+    .slice(0, 24);
+  // The digest is in the name too, so checkouts with different migrations (worktrees, branches) keep
+  // their own templates instead of dropping each other's mid-run.
+  const name = `tidings_bench_seed_${contacts}_${digest.slice(0, 10)}`;
+  const signature = `tidings bench seed ${digest}`;
   let current: string | null = null;
   await admin(options.serverUrl, async (client) => {
     const { rows } = await client.query(`SELECT shobj_description(oid, 'pg_database') AS signature FROM pg_database WHERE datname = $1`, [name]);

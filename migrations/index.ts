@@ -9,6 +9,8 @@ import { CreateSegments1765238400000 } from './1765238400000-CreateSegments';
 import { CreateCampaigns1765324800000 } from './1765324800000-CreateCampaigns';
 import { CreateSignups1765670400000 } from './1765670400000-CreateSignups';
 import { CreateTrackedLinks1765756800000 } from './1765756800000-CreateTrackedLinks';
+import { CampaignScopedApiKeys1765846800000 } from './1765846800000-CampaignScopedApiKeys';
+import { ReportIndexes1765850400000 } from './1765850400000-ReportIndexes';
 
 /** Every migration, oldest first. Listed explicitly so ts-jest and the compiled build load the same set. */
 export const migrations = [
@@ -23,4 +25,6 @@ export const migrations = [
   CreateCampaigns1765324800000,
   CreateSignups1765670400000,
   CreateTrackedLinks1765756800000,
+  CampaignScopedApiKeys1765846800000,
+  ReportIndexes1765850400000,
 ];

@@ -19,7 +19,8 @@ import { IMPORT_FORMATS, ImportFormat } from './contacts/import/import-job.entit
 
 const USAGE = `Usage: npm run cli -- <command>
   migrate [--revert]                     run pending migrations (or revert the last one)
-  apikey create --role <admin|marketer|viewer> [--name <name>]
+  apikey create --role <admin|marketer|viewer> [--name <name>] [--campaigns <id>,<id>]
+                                         --campaigns limits a viewer or marketer key to those campaigns
   apikey list
   apikey revoke <id>
   import <file> [--format csv|jsonl]     import contacts (format from .csv/.jsonl/.ndjson when not given)
@@ -46,13 +47,16 @@ const commands: Record<string, Command> = {
     const [action, ...rest] = args;
     const keys = app.get(ApiKeysService);
     if (action === 'create') {
-      const { values } = parseArgs({ args: rest, options: { role: { type: 'string' }, name: { type: 'string' } } });
+      const { values } = parseArgs({ args: rest, options: { role: { type: 'string' }, name: { type: 'string' }, campaigns: { type: 'string' } } });
       if (!ROLES.includes(values.role as Role)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}`);
-      const { key, apiKey } = await keys.create(values.name ?? `${values.role} key`, values.role as Role, SYSTEM_ACTOR);
-      console.log(`Created ${apiKey.role} key ${apiKey.id} (${apiKey.name}). Keep it now; it is not shown again:\n${key}`);
+      const campaignIds = values.campaigns === undefined ? null : values.campaigns.split(',').map((id) => id.trim()).filter(Boolean);
+      const { key, apiKey } = await keys.create(values.name ?? `${values.role} key`, values.role as Role, SYSTEM_ACTOR, campaignIds);
+      const scope = apiKey.campaignIds ? `, limited to campaigns ${apiKey.campaignIds.join(', ')}` : '';
+      console.log(`Created ${apiKey.role} key ${apiKey.id} (${apiKey.name}${scope}). Keep it now; it is not shown again:\n${key}`);
     } else if (action === 'list') {
       for (const k of await keys.list()) {
-        console.log([k.id, k.role.padEnd(8), k.keyPrefix + '…', k.revokedAt ? 'revoked' : 'active', k.name].join('  '));
+        const scope = k.campaignIds ? `campaigns ${k.campaignIds.join(',')}` : 'all campaigns';
+        console.log([k.id, k.role.padEnd(8), k.keyPrefix + '…', k.revokedAt ? 'revoked' : 'active', scope, k.name].join('  '));
       }
     } else if (action === 'revoke' && rest[0]) {
       await keys.revoke(rest[0], SYSTEM_ACTOR);

@@ -29,4 +29,14 @@ export class ApiKey {
 
   @Column('timestamptz', { nullable: true })
   revokedAt: Date | null;
+
+  /** Whether the key reads only the campaigns listed for it in api_key_campaigns. */
+  @Column('boolean', { default: false })
+  campaignScoped: boolean;
 }
+
+/** A key as listed: with the campaigns it is limited to (null when it is not limited). */
+export type ApiKeyView = ApiKey & { campaignIds: string[] | null };
+
+/** Roles a campaign-scoped key may have: admins manage the whole base, so they are never scoped. */
+export const SCOPABLE_ROLES: readonly Role[] = ['viewer', 'marketer'];

@@ -13,10 +13,10 @@ import { CreateApiKeyDto } from './dto/create-api-key.dto';
 export class ApiKeysController {
   constructor(private readonly keys: ApiKeysService) {}
 
-  /** The secret is returned once, here; only its hash is stored. */
+  /** The secret is returned once, here; only its hash is stored. `campaignIds` limits a viewer or marketer key to those campaigns. */
   @Post()
   create(@Body() dto: CreateApiKeyDto, @CurrentActor() actor: Actor) {
-    return this.keys.create(dto.name, dto.role, actor);
+    return this.keys.create(dto.name, dto.role, actor, dto.campaignIds ?? null);
   }
 
   @Get()

@@ -49,10 +49,11 @@ export class CampaignsRepository {
     return rows[0] ?? null;
   }
 
-  async list(limit: number, status?: CampaignStatus): Promise<CampaignDefinition[]> {
+  async list(limit: number, status?: CampaignStatus, campaignIds: readonly string[] | null = null): Promise<CampaignDefinition[]> {
     return this.db.query(
-      `SELECT ${COLUMNS} FROM campaigns WHERE ($1::text IS NULL OR status = $1) ORDER BY created_at DESC, id LIMIT $2`,
-      [status ?? null, limit],
+      `SELECT ${COLUMNS} FROM campaigns WHERE ($1::text IS NULL OR status = $1) AND ($3::uuid[] IS NULL OR id = ANY($3::uuid[]))
+        ORDER BY created_at DESC, id LIMIT $2`,
+      [status ?? null, limit, campaignIds],
     );
   }
 

@@ -93,8 +93,9 @@ export class CampaignsService {
     return { ...campaign, progress };
   }
 
-  list(query: ListCampaignsQuery): Promise<CampaignDefinition[]> {
-    return this.campaigns.list(query.limit ?? 50, query.status);
+  /** `campaignIds`: only these campaigns (a campaign-scoped key's); null for all. */
+  list(query: ListCampaignsQuery, campaignIds: readonly string[] | null = null): Promise<CampaignDefinition[]> {
+    return this.campaigns.list(query.limit ?? 50, query.status, campaignIds);
   }
 
   /**

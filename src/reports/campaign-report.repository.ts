@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { outcomeCountsSql } from './outcome-counts.sql';
 
 /** One line of the funnel: a channel and a template variant of one campaign. */
 export interface FunnelRow {
@@ -68,49 +69,15 @@ export class CampaignReportRepository {
 
   async funnel(campaignId: string): Promise<FunnelRow[]> {
     return this.db.query(
-      `WITH o AS (
-         SELECT id, coalesce(channel, '${NONE}') AS channel, coalesce(variant, '${NONE}') AS variant, state, reason, message_id, contact_id, channel AS sent_on
-           FROM outbox_messages WHERE campaign_id = $1),
-       events AS (
-         SELECT e.message_id,
-                count(*) FILTER (WHERE e.status = 'opened') AS opens,
-                count(*) FILTER (WHERE e.status = 'clicked') AS clicks
-           FROM message_events e JOIN o ON o.message_id = e.message_id
-          WHERE e.status IN ('opened', 'clicked') AND NOT coalesce((e.payload->>'bot')::boolean, false)
-          GROUP BY e.message_id),
-       replies AS (
-         SELECT DISTINCT i.message_id FROM interactions i JOIN o ON o.message_id = i.message_id WHERE i.kind = 'message_replied'),
-       bounces AS (
-         SELECT DISTINCT i.message_id FROM interactions i JOIN o ON o.message_id = i.message_id WHERE i.kind = 'message_bounced'),
-       unsubscribes AS (
-         SELECT DISTINCT o.message_id FROM o JOIN messages m ON m.id = o.message_id
-           JOIN contact_consent_events ce ON ce.contact_id = o.contact_id AND ce.channel = o.sent_on
-          WHERE ce.status = 'revoked' AND ce.source = 'unsubscribe' AND ce.recorded_at >= m.sent_at)
-       SELECT o.channel, o.variant,
-              count(DISTINCT o.contact_id)::int AS audience,
-              count(*)::int AS materialised,
-              count(*) FILTER (WHERE o.state = 'sent')::int AS sent,
-              count(*) FILTER (WHERE o.state = 'sent' AND m.status IN ('delivered', 'read'))::int AS delivered,
-              count(*) FILTER (WHERE m.status = 'bounced' OR b.message_id IS NOT NULL)::int AS bounced,
-              count(*) FILTER (WHERE o.state = 'failed')::int AS failed,
-              count(*) FILTER (WHERE o.state = 'dead')::int AS "deadLettered",
-              count(*) FILTER (WHERE o.state = 'skipped')::int AS skipped,
-              count(*) FILTER (WHERE o.state = 'pending' AND o.reason LIKE 'deferred:%')::int AS deferred,
-              count(*) FILTER (WHERE o.state IN ('pending', 'processing', 'sending') AND coalesce(o.reason, '') NOT LIKE 'deferred:%')::int AS waiting,
-              count(ev.message_id) FILTER (WHERE ev.opens > 0)::int AS "openedUnique",
-              coalesce(sum(ev.opens), 0)::int AS "openedTotal",
-              count(ev.message_id) FILTER (WHERE ev.clicks > 0)::int AS "clickedUnique",
-              coalesce(sum(ev.clicks), 0)::int AS "clickedTotal",
-              count(r.message_id)::int AS replied,
-              count(u.message_id)::int AS unsubscribed
-         FROM o
-         LEFT JOIN messages m ON m.id = o.message_id
-         LEFT JOIN events ev ON ev.message_id = o.message_id
-         LEFT JOIN replies r ON r.message_id = o.message_id
-         LEFT JOIN bounces b ON b.message_id = o.message_id
-         LEFT JOIN unsubscribes u ON u.message_id = o.message_id
-        GROUP BY o.channel, o.variant
-        ORDER BY o.channel, o.variant`,
+      outcomeCountsSql({
+        // messages.campaign_id is the outbox row's campaign (the dispatcher finds a resend's message by it).
+        outboxRows: `SELECT o.id, coalesce(o.channel, '${NONE}') AS channel, coalesce(o.variant, '${NONE}') AS variant, o.state, o.reason, o.message_id, o.contact_id,
+                            o.channel AS sent_on, m.status AS message_status, m.sent_at AS message_sent_at
+                       FROM outbox_messages o LEFT JOIN messages m ON m.id = o.message_id AND m.campaign_id = $1::uuid::text
+                      WHERE o.campaign_id = $1`,
+        keys: 'o.channel, o.variant',
+        groupBy: 'o.channel, o.variant ORDER BY o.channel, o.variant',
+      }),
       [campaignId],
     );
   }
@@ -135,7 +102,7 @@ export class CampaignReportRepository {
     return this.db.query(
       `WITH happened AS (
          SELECT m.sent_at AS at, 'sent' AS what
-           FROM outbox_messages o JOIN messages m ON m.id = o.message_id
+           FROM outbox_messages o JOIN messages m ON m.id = o.message_id AND m.campaign_id = $1::uuid::text
           WHERE o.campaign_id = $1 AND o.state = 'sent' AND m.sent_at IS NOT NULL
          UNION ALL
          SELECT coalesce(e.occurred_at, e.received_at), e.status

@@ -1,16 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import { stringify } from 'csv-stringify/sync';
+import { Actor, mayReadCampaign } from '../auth/actor';
 import { ApiError } from '../common/errors/api-error';
 import { CampaignReportRepository, FunnelRow, ReasonRow, TimelineRow } from './campaign-report.repository';
 
-const COUNTS = [
+export const COUNTS = [
   'audience', 'materialised', 'sent', 'delivered', 'bounced', 'failed', 'deadLettered', 'skipped', 'deferred', 'waiting',
   'openedUnique', 'openedTotal', 'clickedUnique', 'clickedTotal', 'replied', 'unsubscribed',
 ] as const;
-type Counts = Pick<FunnelRow, (typeof COUNTS)[number]>;
+export type Counts = Pick<FunnelRow, (typeof COUNTS)[number]>;
 
-/** Rates a marketer reads, each with the base it is a share of. */
-function rates(c: Counts) {
+/** Rates a marketer reads, each a share of the count named in RATE_BASES. */
+export function rates(c: Counts) {
   const share = (part: number, whole: number) => (whole > 0 ? Math.round((10_000 * part) / whole) / 10_000 : null);
   return {
     sent: share(c.sent, c.materialised),
@@ -25,6 +26,20 @@ function rates(c: Counts) {
     unsubscribed: share(c.unsubscribed, c.sent),
   };
 }
+
+/** What each rate is a share of. */
+export const RATE_BASES: Record<keyof ReturnType<typeof rates>, string> = {
+  sent: 'materialised',
+  skipped: 'materialised',
+  failed: 'materialised (failed + deadLettered)',
+  delivered: 'sent',
+  bounced: 'sent',
+  opened: 'sent (openedUnique)',
+  clicked: 'sent (clickedUnique)',
+  clickedOfOpened: 'openedUnique (clickedUnique)',
+  replied: 'sent',
+  unsubscribed: 'sent',
+};
 
 export interface FunnelLine extends Counts {
   channel: string;
@@ -42,18 +57,18 @@ export interface FunnelLine extends Counts {
 export class CampaignReportService {
   constructor(private readonly reports: CampaignReportRepository) {}
 
-  async funnel(campaignId: string) {
-    const campaign = await this.campaignOr404(campaignId);
+  async funnel(actor: Actor, campaignId: string) {
+    const campaign = await this.campaignOr404(actor, campaignId);
     const [rows, reasons, audience] = await Promise.all([this.reports.funnel(campaignId), this.reports.reasons(campaignId), this.reports.audience(campaignId)]);
     const lines: FunnelLine[] = rows.map((row) => ({ ...row, rates: rates(row), reasons: reasonsOf(reasons.filter((r) => r.channel === row.channel && r.variant === row.variant)) }));
     const total = Object.fromEntries(COUNTS.map((key) => [key, rows.reduce((sum, row) => sum + row[key], 0)])) as unknown as Counts;
     // A contact can sit on several lines (one occasion skipped, another sent): counted once.
     total.audience = audience;
-    return { campaign, total: { ...total, rates: rates(total), reasons: reasonsOf(reasons) }, lines };
+    return { campaign, rateBases: RATE_BASES, total: { ...total, rates: rates(total), reasons: reasonsOf(reasons) }, lines };
   }
 
-  async funnelCsv(campaignId: string): Promise<string> {
-    const report = await this.funnel(campaignId);
+  async funnelCsv(actor: Actor, campaignId: string): Promise<string> {
+    const report = await this.funnel(actor, campaignId);
     const reasonKeys = [...new Set(report.lines.flatMap((l) => Object.entries(l.reasons).flatMap(([outcome, byReason]) => Object.keys(byReason).map((r) => `${outcome}:${r}`))))].sort();
     const rows = [...report.lines, { ...report.total, channel: 'all', variant: 'all' }].map((line) => [
       line.channel,
@@ -67,19 +82,19 @@ export class CampaignReportService {
     return stringify([['channel', 'variant', ...COUNTS, ...reasonKeys], ...rows]);
   }
 
-  async timeline(campaignId: string, bucket: 'hour' | 'day', timeZone: string): Promise<{ campaignId: string; bucket: string; timeZone: string; buckets: TimelineRow[] }> {
-    await this.campaignOr404(campaignId);
+  async timeline(actor: Actor, campaignId: string, bucket: 'hour' | 'day', timeZone: string): Promise<{ campaignId: string; bucket: string; timeZone: string; buckets: TimelineRow[] }> {
+    await this.campaignOr404(actor, campaignId);
     return { campaignId, bucket, timeZone, buckets: await this.reports.timeline(campaignId, bucket, timeZone) };
   }
 
-  async timelineCsv(campaignId: string, bucket: 'hour' | 'day', timeZone: string): Promise<string> {
-    const { buckets } = await this.timeline(campaignId, bucket, timeZone);
+  async timelineCsv(actor: Actor, campaignId: string, bucket: 'hour' | 'day', timeZone: string): Promise<string> {
+    const { buckets } = await this.timeline(actor, campaignId, bucket, timeZone);
     return stringify([[`${bucket} (${timeZone})`, 'start', 'sent', 'opened', 'clicked'], ...buckets.map((b) => [b.bucket, b.start.toISOString(), b.sent, b.opened, b.clicked])]);
   }
 
   /** "Why did Mr Li not get his card?": each occasion's outcome in words, with the records behind it. */
-  async path(campaignId: string, contactId: string) {
-    const campaign = await this.campaignOr404(campaignId);
+  async path(actor: Actor, campaignId: string, contactId: string) {
+    const campaign = await this.campaignOr404(actor, campaignId);
     const { outbox, decisions, messages } = await this.reports.path(campaignId, contactId);
     if (outbox.length === 0) throw ApiError.notFound('Recipient of this campaign', contactId);
     const occasions = outbox.map((row) => ({
@@ -91,8 +106,9 @@ export class CampaignReportService {
     return { campaign, contactId, occasions };
   }
 
-  private async campaignOr404(campaignId: string) {
-    const campaign = await this.reports.campaign(campaignId);
+  /** A campaign outside the actor's scope answers exactly as one that does not exist, so its existence is not revealed. */
+  private async campaignOr404(actor: Actor, campaignId: string) {
+    const campaign = mayReadCampaign(actor, campaignId) ? await this.reports.campaign(campaignId) : null;
     if (!campaign) throw ApiError.notFound('Campaign', campaignId);
     return campaign;
   }

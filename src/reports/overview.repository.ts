@@ -10,14 +10,18 @@ import { DataSource } from 'typeorm';
 export class OverviewRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
-  /** Campaign messages sent per contact and local week (Monday), over the last `weeks` weeks before `until`. */
-  async fatigue(weeks: number, timeZone: string, until: Date) {
+  /**
+   * Campaign messages sent per contact and local week (Monday), over the last `weeks` weeks before `until`;
+   * only the listed campaigns' messages when `campaignIds` is given.
+   */
+  async fatigue(weeks: number, timeZone: string, until: Date, campaignIds: readonly string[] | null) {
     return this.db.query(
       `WITH sent AS (
          SELECT date_trunc('week', m.sent_at AT TIME ZONE $2) AS week, m.contact_id, count(*) AS n
            FROM messages m
           WHERE m.purpose = 'campaign' AND m.sent_at IS NOT NULL AND m.status_rank >= 2 AND m.status NOT IN ('failed', 'undelivered')
             AND m.sent_at >= $3::timestamptz - make_interval(weeks => $1) AND m.sent_at < $3
+            AND ($4::text[] IS NULL OR m.campaign_id = ANY($4::text[]))
           GROUP BY 1, 2)
        SELECT to_char(week, 'YYYY-MM-DD') AS week,
               count(*)::int AS contacts, sum(n)::int AS messages,
@@ -25,12 +29,12 @@ export class OverviewRepository {
               count(*) FILTER (WHERE n = 1)::int AS "once", count(*) FILTER (WHERE n = 2)::int AS "twice",
               count(*) FILTER (WHERE n = 3)::int AS "threeTimes", count(*) FILTER (WHERE n >= 4)::int AS "fourOrMore"
          FROM sent GROUP BY week ORDER BY week`,
-      [weeks, timeZone, until],
+      [weeks, timeZone, until, campaignIds],
     );
   }
 
-  /** Campaign messages sent per local week and channel. */
-  async channelMix(weeks: number, timeZone: string, until: Date) {
+  /** Campaign messages sent per local week and channel (only the listed campaigns' when `campaignIds` is given). */
+  async channelMix(weeks: number, timeZone: string, until: Date, campaignIds: readonly string[] | null) {
     return this.db.query(
       `SELECT to_char(date_trunc('week', m.sent_at AT TIME ZONE $2), 'YYYY-MM-DD') AS week,
               count(*) FILTER (WHERE m.channel = 'email')::int AS email,
@@ -39,8 +43,9 @@ export class OverviewRepository {
          FROM messages m
         WHERE m.purpose = 'campaign' AND m.sent_at IS NOT NULL AND m.status_rank >= 2 AND m.status NOT IN ('failed', 'undelivered')
           AND m.sent_at >= $3::timestamptz - make_interval(weeks => $1) AND m.sent_at < $3
+          AND ($4::text[] IS NULL OR m.campaign_id = ANY($4::text[]))
         GROUP BY 1 ORDER BY 1`,
-      [weeks, timeZone, until],
+      [weeks, timeZone, until, campaignIds],
     );
   }
 

@@ -2,6 +2,7 @@ import { Throttle } from '@nestjs/throttler';
 import { Controller, Get, HttpStatus, Param, Req, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
+import { CampaignScoped } from '../auth/decorators';
 import { ParseId } from '../common/parse-id.pipe';
 import { PublicPageError } from '../public/public-page.error';
 import { PublicPageRoutes } from '../public/public-routes.decorator';
@@ -65,6 +66,7 @@ export class CampaignTrackingController {
 
   /** Unique and total opens and clicks by people, and the hits of machines apart (bots). */
   @Get(':id/tracking')
+  @CampaignScoped('id')
   async counts(@Param('id', ParseId) id: string) {
     return { campaignId: id, ...(await this.tracking.campaignCounts(id)) };
   }

@@ -32,7 +32,7 @@ export class TimelineQuery extends ReportFormatQuery {
   timeZone?: string;
 }
 
-export class OverviewQuery {
+export class OverviewQuery extends ReportFormatQuery {
   @ApiPropertyOptional({ default: 8, minimum: 1, maximum: 104 })
   @IsOptional()
   @Type(() => Number)
@@ -58,4 +58,21 @@ export class OverviewQuery {
   @IsOptional()
   @IsISO8601({ strict: true }, { message: 'until must be an ISO 8601 instant' })
   until?: string;
+}
+
+export class SegmentReportQuery extends ReportFormatQuery {
+  @ApiPropertyOptional({ description: 'Only occasions due at or after this instant (ISO 8601)' })
+  @IsOptional()
+  @IsISO8601({ strict: true }, { message: 'from must be an ISO 8601 instant' })
+  from?: string;
+
+  @ApiPropertyOptional({ description: 'Only occasions due before this instant (ISO 8601)' })
+  @IsOptional()
+  @IsISO8601({ strict: true }, { message: 'until must be an ISO 8601 instant' })
+  until?: string;
+
+  @ApiPropertyOptional({ enum: ['email', 'sms', 'mail'] })
+  @IsOptional()
+  @IsIn(['email', 'sms', 'mail'], { message: 'channel must be email, sms or mail' })
+  channel?: 'email' | 'sms' | 'mail';
 }

@@ -20,6 +20,7 @@ import { SegmentsModule } from './segments/segments.module';
 import { TemplatesModule } from './templates/templates.module';
 import { TrackingModule } from './tracking/tracking.module';
 import { ReportsModule } from './reports/reports.module';
+import { DashboardModule } from './reports/dashboard/dashboard.module';
 
 @Module({
   imports: [
@@ -49,6 +50,7 @@ import { ReportsModule } from './reports/reports.module';
     CampaignsModule,
     TrackingModule,
     ReportsModule,
+    DashboardModule,
     PublicModule,
     PreferenceCentreModule,
     UnsubscribeModule,

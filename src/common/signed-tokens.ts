@@ -3,7 +3,7 @@ import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
 import { SecretKey } from '../config/secret-key';
 
 /** What a public link may do. A token signed for one purpose never opens another. */
-export type TokenPurpose = 'unsubscribe' | 'preferences' | 'tracking' | 'confirm-signup';
+export type TokenPurpose = 'unsubscribe' | 'preferences' | 'tracking' | 'confirm-signup' | 'dashboard-link' | 'dashboard-session';
 
 export interface TokenClaims {
   purpose: TokenPurpose;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { parse } from 'csv-parse/sync';
-import { createContact } from './goldfish-guard-helpers';
+import { buildReportCampaign, ReportCampaign, ReportPerson } from '../fixtures/report-campaign';
 import { createTestApp, TestApp } from '../support/test-app';
 import { isolatedDatabase } from '../support/test-database';
 
@@ -14,93 +14,12 @@ describe('campaign reports', () => {
   // A database of its own: the cross-campaign and customer-value reports count everything there is.
   let database: Awaited<ReturnType<typeof isolatedDatabase>>;
   let campaignId: string;
-  const people: Record<string, string> = {};
-
-  const SENT = {
-    // Shanghai 23:30 on 1 March, Los Angeles 07:30 on 1 March.
-    a: new Date('2027-03-01T15:30:00Z'),
-    // Shanghai 00:30 on 2 March, Los Angeles 08:30 on 1 March.
-    b: new Date('2027-03-01T16:30:00Z'),
-    // Shanghai 15:30 on 2 March, Los Angeles 23:30 on 1 March.
-    c: new Date('2027-03-02T07:30:00Z'),
-    // Shanghai 16:30 on 2 March, Los Angeles 00:30 on 2 March.
-    d: new Date('2027-03-02T08:30:00Z'),
-  };
-
-  async function outbox(contactId: string, row: { state: string; channel?: string; variant?: string; reason?: string; messageId?: string; attempts?: number; lastError?: string; nextAttemptAt?: Date }) {
-    await t.db.query(
-      `INSERT INTO outbox_messages (campaign_id, contact_id, occasion_key, due_at, state, channel, variant, reason, message_id, attempts, last_error, next_attempt_at)
-       VALUES ($1, $2, 'broadcast', '2027-03-01T00:00:00Z', $3, $4, $5, $6, $7, $8, $9, coalesce($10, '-infinity'::timestamptz))`,
-      [campaignId, contactId, row.state, row.channel ?? null, row.variant ?? null, row.reason ?? null, row.messageId ?? null, row.attempts ?? 1, row.lastError ?? null, row.nextAttemptAt ?? null],
-    );
-  }
-
-  async function message(contactId: string, channel: string, variant: string, status: string, sentAt: Date | null): Promise<string> {
-    const id = randomUUID();
-    const rank = { sending: 0, sent: 2, delivered: 3, failed: 3, bounced: 3, read: 4 }[status];
-    await t.db.query(
-      `INSERT INTO messages (id, channel, provider, contact_id, campaign_id, occasion_key, recipient, variant, status, status_rank, sent_at)
-       VALUES ($1, $2, 'test', $3, $4, 'broadcast', 'someone', $5, $6, $7, $8)`,
-      [id, channel, contactId, campaignId, variant, status, rank, sentAt],
-    );
-    return id;
-  }
-
-  async function event(messageId: string, status: 'opened' | 'clicked', at: Date, bot = false) {
-    await t.db.query(
-      `INSERT INTO message_events (message_id, status, provider_status, applied, occurred_at, payload) VALUES ($1, $2, 'tracking', false, $3, $4)`,
-      [messageId, status, at, JSON.stringify({ bot, ...(bot ? { botReason: 'HEAD request' } : {}) })],
-    );
-  }
+  let people: ReportCampaign['people'];
 
   beforeAll(async () => {
     database = await isolatedDatabase('reports');
     t = await createTestApp({ DATABASE_URL: database.url });
-    const { body } = await t.http
-      .post('/campaigns')
-      .set(t.auth('marketer'))
-      .send({ name: 'Spring report', kind: 'broadcast', templateKey: 'birthday', channels: ['email', 'sms'], audience: { field: 'tags', op: 'has', value: 'nobody' } })
-      .expect(201);
-    campaignId = body.id;
-    for (const name of ['ann', 'bob', 'cat', 'dan', 'eve', 'fay', 'gus', 'hal', 'ida', 'jon', 'kim', 'lee', 'max', 'ned']) people[name] = await createContact(t);
-
-    const later = (at: Date, minutes: number) => new Date(at.getTime() + minutes * 60_000);
-    // e-mail, variant a: Ann delivered, opened twice and clicked (and a scanner's hit); Cat refused.
-    const ann = await message(people.ann, 'email', 'a', 'delivered', SENT.a);
-    await outbox(people.ann, { state: 'sent', channel: 'email', variant: 'a', reason: 'delivered_to_provider', messageId: ann });
-    await event(ann, 'opened', later(SENT.a, 0), true);
-    await event(ann, 'opened', later(SENT.a, 5));
-    await event(ann, 'opened', later(SENT.a, 50));
-    await event(ann, 'clicked', later(SENT.a, 51));
-    const cat = await message(people.cat, 'email', 'a', 'failed', null);
-    await outbox(people.cat, { state: 'failed', channel: 'email', variant: 'a', reason: 'provider_permanent', messageId: cat, lastError: '550: mailbox unavailable' });
-    // e-mail, variant b: Bob sent, only a bot opened it, then he unsubscribed; Ned bounced.
-    const bob = await message(people.bob, 'email', 'b', 'sent', SENT.b);
-    await outbox(people.bob, { state: 'sent', channel: 'email', variant: 'b', reason: 'delivered_to_provider', messageId: bob });
-    await event(bob, 'opened', later(SENT.b, 0), true);
-    await t.db.query(
-      `INSERT INTO contact_consent_events (contact_id, channel, status, source, recorded_by, recorded_at) VALUES ($1, 'email', 'revoked', 'unsubscribe', 'test', $2)`,
-      [people.bob, later(SENT.b, 60)],
-    );
-    const ned = await message(people.ned, 'email', 'b', 'bounced', SENT.d);
-    await outbox(people.ned, { state: 'sent', channel: 'email', variant: 'b', reason: 'delivered_to_provider', messageId: ned });
-    // SMS: Dan delivered and replied; Eve dead-lettered after five attempts.
-    const dan = await message(people.dan, 'sms', 'default', 'delivered', SENT.c);
-    await outbox(people.dan, { state: 'sent', channel: 'sms', variant: 'default', reason: 'delivered_to_provider', messageId: dan });
-    await t.db.query(
-      `INSERT INTO interactions (contact_id, event_id, kind, occurred_at, recorded_by, channel, message_id) VALUES ($1, $2, 'message_replied', $3, 'test', 'sms', $4)`,
-      [people.dan, `reply-${dan}`, later(SENT.c, 3), dan],
-    );
-    await outbox(people.eve, { state: 'dead', channel: 'sms', variant: 'default', reason: 'attempts_exhausted', attempts: 5, lastError: '503: try later' });
-    // Skipped, each for its own reason, and one deferred to the morning.
-    await outbox(people.fay, { state: 'skipped', reason: 'opted_out' });
-    await outbox(people.gus, { state: 'skipped', channel: 'email', reason: 'unsubscribed' });
-    await outbox(people.hal, { state: 'skipped', channel: 'email', reason: 'frequency_cap' });
-    await outbox(people.ida, { state: 'skipped', channel: 'sms', reason: 'duplicate_occasion' });
-    await outbox(people.jon, { state: 'skipped', channel: 'email', reason: 'known_answer' });
-    await outbox(people.kim, { state: 'skipped', reason: 'no_address' });
-    await outbox(people.lee, { state: 'skipped', reason: 'no_consented_channel' });
-    await outbox(people.max, { state: 'pending', channel: 'email', reason: 'deferred:quiet_hours', nextAttemptAt: new Date('2027-03-02T00:00:00Z') });
+    ({ campaignId, people } = await buildReportCampaign(t));
   });
   afterAll(async () => {
     await t.close();
@@ -158,7 +77,7 @@ describe('campaign reports', () => {
   });
 
   it("explains one contact's path: skipped, deferred, delivered", async () => {
-    const path = async (name: string) => (await t.http.get(`/reports/campaigns/${campaignId}/recipients/${people[name]}`).set(t.auth('viewer')).expect(200)).body;
+    const path = async (name: ReportPerson) => (await t.http.get(`/reports/campaigns/${campaignId}/recipients/${people[name]}`).set(t.auth('viewer')).expect(200)).body;
     expect((await path('hal')).occasions[0].explanation).toBe('not sent: frequency_cap');
     expect((await path('max')).occasions[0].explanation).toBe('deferred (quiet_hours) until 2027-03-02T00:00:00.000Z');
     const ann = (await path('ann')).occasions[0];

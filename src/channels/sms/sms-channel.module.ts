@@ -28,7 +28,7 @@ function smsChannel(config: AppConfig, settings: TwilioSettings | null): Message
     `SMS provider: twilio (account ${settings.accountSid}, ${sender}, API ${settings.apiBaseUrl ?? 'https://api.twilio.com'}); ` +
       `Twilio must reach ${settings.statusCallbackUrl} — webhooks are verified against PUBLIC_BASE_URL`,
   );
-  return new TwilioSmsChannel(settings);
+  return new TwilioSmsChannel(settings, { maxSockets: config.WORKER_CONCURRENCY });
 }
 
 /** SMS: the adapter the configuration chose (Twilio or the file outbox), and Twilio's webhooks. */

@@ -1,3 +1,4 @@
+import { TwilioNoAnswerError } from './keep-alive-request-client';
 import { isPermanentDeliveryError, outcomeOfTwilioError } from './twilio-errors';
 
 describe('outcomeOfTwilioError', () => {
@@ -17,11 +18,9 @@ describe('outcomeOfTwilioError', () => {
   });
 
   it('is transient when the request never fully left, ambiguous when it did', () => {
-    const refused = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED', request: { writableFinished: false } });
-    const timedOut = Object.assign(new Error('timeout of 200ms exceeded'), { code: 'ECONNABORTED', request: { writableFinished: true } });
-    expect(outcomeOfTwilioError(refused)).toMatchObject({ status: 'transient', code: 'ECONNREFUSED' });
-    expect(outcomeOfTwilioError(timedOut)).toMatchObject({ status: 'ambiguous', code: 'ECONNABORTED' });
     expect(outcomeOfTwilioError('weird')).toMatchObject({ status: 'transient' });
+    expect(outcomeOfTwilioError(new TwilioNoAnswerError('connect ECONNREFUSED', 'ECONNREFUSED', false))).toMatchObject({ status: 'transient', code: 'ECONNREFUSED' });
+    expect(outcomeOfTwilioError(new TwilioNoAnswerError('no answer within 200 ms', 'ETIMEDOUT', true))).toMatchObject({ status: 'ambiguous', code: 'ETIMEDOUT' });
   });
 });
 

@@ -23,8 +23,8 @@ interface HttpFailure {
 interface NetworkFailure {
   code?: string;
   message?: string;
-  /** The Node ClientRequest axios used; `writableFinished` once the whole request went to the socket. */
-  request?: { writableFinished?: boolean };
+  /** Whether the whole request had gone to the socket when it failed (TwilioNoAnswerError). */
+  requestSent?: boolean;
 }
 
 /**
@@ -44,11 +44,11 @@ export function outcomeOfTwilioError(error: unknown): SendOutcome {
   const failure = (error ?? {}) as NetworkFailure;
   const reason = failure.code ?? 'UNKNOWN';
   const text = `No answer from Twilio (${reason}): ${failure.message ?? String(error)}`;
-  if (failure.request?.writableFinished === true) return { status: 'ambiguous', error: text, code: reason };
+  if (failure.requestSent === true) return { status: 'ambiguous', error: text, code: reason };
   return { status: 'transient', error: text, code: reason };
 }
 
 function isHttpFailure(error: unknown): error is HttpFailure {
-  // RestException and TwilioServiceException both carry the HTTP status as a number; axios errors do not.
+  // RestException and TwilioServiceException both carry the HTTP status as a number; a failure without an answer does not.
   return typeof error === 'object' && error !== null && typeof (error as { status?: unknown }).status === 'number';
 }

@@ -106,7 +106,10 @@ export class MessageRenderer {
       rendered.cssInlined = true;
       const text = run('text', 'text');
       if (text !== undefined) rendered.text = limit(template, 'text', plainText(text), OUTPUT_LIMITS.text);
-      else rendered.text = limit(template, 'text', this.textOfHtml(template, inlinedKey, rendered.html, layoutRoot, data), OUTPUT_LIMITS.text);
+      else {
+        rendered.text = limit(template, 'text', this.textOfHtml(template, inlinedKey, rendered.html, layoutRoot, data), OUTPUT_LIMITS.text);
+        rendered.textFromHtml = true;
+      }
     } else {
       const body = plainText(run('body', 'text') ?? '');
       rendered.text = limit(template, 'text', body, template.channel === 'sms' ? OUTPUT_LIMITS.sms : OUTPUT_LIMITS.mail);

@@ -56,7 +56,8 @@ export class MessagePreparer {
         now,
         templateKey: campaign.templateKey,
         variant: rendered.variant,
-        fingerprint: contentFingerprint([rendered.subject, rendered.html, rendered.text].filter(Boolean).join('\n')),
+        // A text part made from the HTML adds no words: left out, the fingerprint stays what it was before templates had one.
+        fingerprint: contentFingerprint([rendered.subject, rendered.html, rendered.textFromHtml ? undefined : rendered.text].filter(Boolean).join('\n')),
         careExempt: campaign.careExempt,
         policy: campaign.guardPolicy,
       },

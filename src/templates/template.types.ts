@@ -28,6 +28,8 @@ export interface RenderedContent {
   html?: string;
   /** The HTML's CSS is inlined already (the e-mail channel need not do it again). */
   cssInlined?: boolean;
-  /** E-mail text part if the template has one; SMS body; letter text. */
+  /** E-mail text part (the template's own, or made from the HTML); SMS body; letter text. */
   text?: string;
+  /** The e-mail text part was made from the HTML: it says nothing the HTML does not (the content fingerprint leaves it out). */
+  textFromHtml?: boolean;
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { TemplatesService } from '../../src/templates/templates.service';
 import { createTestApp, TestApp } from '../support/test-app';
+import { htmlToPlainText } from '../../src/templates/engine/plain-text';
 
 /**
  * Database templates through the API: a draft, its publication, a new draft, a second publication
@@ -88,7 +89,9 @@ describe('templates: versions', () => {
     expect(rendered.html).toContain('<p>Dear Mr Li, v1</p>');
     expect(rendered.html).toContain('<title>See you soon</title>');
     expect(rendered.html).toContain('href="https://care.example/u/abc"');
-    expect(rendered.text).toBeUndefined();
+    // No text part of its own: the one made from the HTML, the unsubscribe link written out.
+    expect(rendered.text).toBe(htmlToPlainText(rendered.html!));
+    expect(rendered.text).toMatch(/^Dear Mr Li, v1\n[\s\S]*Unsubscribe \[https:\/\/care\.example\/u\/abc\]$/);
   });
 
   it('lets a published database template override the file of the same name, until it is archived', async () => {

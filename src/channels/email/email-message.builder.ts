@@ -1,8 +1,11 @@
-import { compile } from 'html-to-text';
 import { inlineCss } from '../../templates/engine/css-inliner';
+import { htmlToPlainText } from '../../templates/engine/plain-text';
 import type { SendMailOptions } from 'nodemailer/lib/mailer';
 import addressparser from 'nodemailer/lib/addressparser';
 import type { EmailMessage } from '../channel.types';
+
+/** The conversion the channel applies to HTML sent without a text part (templates derive theirs the same way). */
+export { htmlToPlainText };
 
 /** Who our e-mails come from, read once from MAIL_FROM. */
 export interface SenderIdentity {
@@ -97,16 +100,3 @@ export function buildMailOptions(message: EmailMessage, sender: SenderIdentity):
     disableUrlAccess: true,
   };
 }
-
-/**
- * The plain-text alternative: readable on its own, with every link's URL written out. Compiled
- * once: html-to-text's convert() rebuilds its options on every call, several times the cost of
- * the conversion itself.
- */
-export const htmlToPlainText: (html: string) => string = compile({
-  wordwrap: 78,
-  selectors: [
-    { selector: 'a', options: { hideLinkHrefIfSameAsText: true } },
-    { selector: 'img', format: 'skip' },
-  ],
-});

@@ -1,4 +1,4 @@
-import { HttpStatus, Injectable } from '@nestjs/common';
+import { HttpStatus, Injectable, Logger } from '@nestjs/common';
 import type { ChannelKind } from '../../channels/channel.types';
 import { ApiError } from '../../common/errors/api-error';
 import { birthdayAge, validZone } from '../helpers/dates';
@@ -6,6 +6,7 @@ import { RenderScope, SCOPE_KEY } from '../helpers/render-scope';
 import { MAX_REPEATS_PER_RENDER } from '../helpers/template-helpers';
 import type { RenderedContent } from '../template.types';
 import { inlineCss, inlinedLayoutSource } from './css-inliner';
+import { derivedTextSource, htmlToPlainText, wrapLines } from './plain-text';
 import { TemplateEngine } from './template-engine';
 import type { TemplateParts } from './template-validator';
 
@@ -31,6 +32,15 @@ export interface RenderableTemplate {
  */
 export const OUTPUT_LIMITS = { subject: 998, html: 512 * 1024, text: 256 * 1024, sms: 1600, mail: 64 * 1024 } as const;
 
+/**
+ * How the text part derived from a template's HTML is checked against converting the message
+ * itself: every one of the first messages (different contacts, different values), then one in a
+ * hundred for as long as the template is in use, so a difference only some data brings out (a
+ * long name that wraps a line differently) is still found, at a hundredth of the conversions' cost.
+ */
+const TEXT_CHECKED_FIRST = 20;
+const TEXT_RECHECK_EVERY = 100;
+
 /** Runs compiled templates over a context: HTML escaped, text as written, every helper in the contact's zone. */
 @Injectable()
 export class MessageRenderer {
@@ -42,6 +52,10 @@ export class MessageRenderer {
   private readonly inlinedOnce = new Map<string, boolean>();
   /** The once-inlined sources, so juice runs once per template, not once per message. */
   private readonly inlinedSources = new Map<string, string | null>();
+
+  /** Per template and layout: its text template derived from the HTML, and how it compared with converting messages. */
+  private readonly derivedTexts = new Map<string, { source: string | null; renders: number; agrees: boolean }>();
+  private readonly logger = new Logger(MessageRenderer.name);
 
   constructor(private readonly engine: TemplateEngine) {}
 
@@ -92,11 +106,43 @@ export class MessageRenderer {
       rendered.cssInlined = true;
       const text = run('text', 'text');
       if (text !== undefined) rendered.text = limit(template, 'text', plainText(text), OUTPUT_LIMITS.text);
+      else {
+        rendered.text = limit(template, 'text', this.textOfHtml(template, inlinedKey, rendered.html, layoutRoot, data), OUTPUT_LIMITS.text);
+        rendered.textFromHtml = true;
+      }
     } else {
       const body = plainText(run('body', 'text') ?? '');
       rendered.text = limit(template, 'text', body, template.channel === 'sms' ? OUTPUT_LIMITS.sms : OUTPUT_LIMITS.mail);
     }
     return rendered;
+  }
+
+  /**
+   * The text part of a template without one: what htmlToPlainText makes of the message's HTML. A
+   * template's HTML is converted once into a text template (derivedTextSource); its wrapped output is
+   * compared with the conversion of the first messages and of one in TEXT_RECHECK_EVERY after, and
+   * a template where they ever differ is converted message by message from then on.
+   */
+  private textOfHtml(template: RenderableTemplate, inlinedKey: string | null, html: string, layoutRoot: Record<string, unknown>, data: Record<string, unknown>): string {
+    const source = inlinedKey && this.inlinedOnce.get(inlinedKey) === true ? this.inlinedSources.get(inlinedKey) : null;
+    if (!inlinedKey || !source) return htmlToPlainText(html);
+    const textKey = `${inlinedKey}:text`;
+    let derived = this.derivedTexts.get(textKey);
+    if (derived === undefined) {
+      derived = { source: derivedTextSource(source), renders: 0, agrees: true };
+      this.derivedTexts.set(textKey, derived);
+    }
+    if (derived.source === null || !derived.agrees) return htmlToPlainText(html);
+    const compiled = this.engine.compile(textKey, derived.source, 'text');
+    const text = wrapLines(this.run(template, () => compiled(layoutRoot, { data })));
+    const renders = derived.renders++;
+    if (renders >= TEXT_CHECKED_FIRST && renders % TEXT_RECHECK_EVERY !== 0) return text;
+    const reference = htmlToPlainText(html);
+    if (text !== reference) {
+      derived.agrees = false;
+      this.logger.warn(`The text part of "${template.templateKey}" (${template.locale}, ${template.variant}) is converted per message: its derived text template differed after ${renders} messages.`);
+    }
+    return reference;
   }
 
   private inlinedSource(key: string, template: RenderableTemplate): string | null {
@@ -108,6 +154,7 @@ export class MessageRenderer {
       if (this.inlinedSources.size >= 1_000) {
         this.inlinedSources.clear();
         this.inlinedOnce.clear();
+        this.derivedTexts.clear();
       }
       this.inlinedSources.set(key, source);
     }

@@ -8,6 +8,7 @@ import { ChannelsModule } from './channels/channels.module';
 import { ApiExceptionFilter } from './common/errors/api-exception.filter';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
+import { requestLoggingParams } from './common/request-logging';
 import { ContactsModule } from './contacts/contacts.module';
 import { DatabaseLocationModule, DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
@@ -25,18 +26,7 @@ import { DashboardModule } from './reports/dashboard/dashboard.module';
 @Module({
   imports: [
     ConfigModule,
-    LoggerModule.forRootAsync({
-      inject: [AppConfig],
-      useFactory: (config: AppConfig) => ({
-        pinoHttp: {
-          level: config.LOG_LEVEL,
-          // assignRequestId (the first middleware) has already chosen the id and set the header.
-          genReqId: (req) => String(req.headers['x-request-id']),
-          redact: ['req.headers.authorization', 'req.headers.cookie'],
-          autoLogging: { ignore: (req) => req.url === '/health' },
-        },
-      }),
-    }),
+    LoggerModule.forRootAsync({ inject: [AppConfig], useFactory: requestLoggingParams }),
     DatabaseLocationModule,
     DatabaseModule,
     AuditModule,

@@ -16,14 +16,15 @@ import autocannon from 'autocannon';
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { Client } from 'pg';
 import { recreateDatabase } from '../../test/support/test-database';
 import { groupProfile, summariseProfile, writeProfilerPreload } from '../support/cpu-profile-summary';
 import { BenchOptions, BenchPhase, PhaseResult, sampleRss } from '../support/phase';
 import { ROOT, snapshotBuild } from '../support/sms-child';
 
-const DATABASE = 'tidings_bench_api';
+// One database per checkout: helpers benchmarking other worktrees on the same server must not drop ours.
+const DATABASE = `tidings_bench_api_${basename(ROOT).replace(/[^a-z0-9]+/gi, '_').toLowerCase()}`;
 const RATE = 500;
 const CONNECTIONS = 20;
 const P99_TARGET_MS = 20;

@@ -13,6 +13,24 @@ export interface CurrentConsent {
 
 export type ConsentView = Partial<Record<ConsentChannel, CurrentConsent>>;
 
+/** A channel's latest consent event as read from the database. */
+export interface LatestConsentRow {
+  channel: ConsentChannel;
+  status: string;
+  source: string;
+  consent_text: string | null;
+  /** A Date from a column, or ISO text from a JSON aggregate. */
+  recorded_at: Date | string;
+}
+
+export function consentViewOf(rows: LatestConsentRow[]): ConsentView {
+  const view: ConsentView = {};
+  for (const row of rows) {
+    view[row.channel] = { granted: row.status === 'granted', source: row.source, text: row.consent_text, recordedAt: new Date(row.recorded_at) };
+  }
+  return view;
+}
+
 @Injectable()
 export class ConsentService {
   /** Appends one event per channel whose state changes; repeating the current state writes nothing. */
@@ -42,7 +60,7 @@ export class ConsentService {
   async current(tx: EntityManager, contactIds: string[]): Promise<Map<string, ConsentView>> {
     const result = new Map<string, ConsentView>();
     if (contactIds.length === 0) return result;
-    const rows: Array<{ contact_id: string; channel: ConsentChannel; status: string; source: string; consent_text: string | null; recorded_at: Date }> =
+    const rows: Array<LatestConsentRow & { contact_id: string }> =
       await tx.query(
         `SELECT DISTINCT ON (contact_id, channel) contact_id, channel, status, source, consent_text, recorded_at
            FROM contact_consent_events
@@ -50,11 +68,9 @@ export class ConsentService {
           ORDER BY contact_id, channel, recorded_at DESC, id DESC`,
         [contactIds],
       );
-    for (const row of rows) {
-      const view = result.get(row.contact_id) ?? {};
-      view[row.channel] = { granted: row.status === 'granted', source: row.source, text: row.consent_text, recordedAt: row.recorded_at };
-      result.set(row.contact_id, view);
-    }
+    const byContact = new Map<string, LatestConsentRow[]>();
+    for (const row of rows) byContact.set(row.contact_id, [...(byContact.get(row.contact_id) ?? []), row]);
+    for (const [contactId, latest] of byContact) result.set(contactId, consentViewOf(latest));
     return result;
   }
 

@@ -7,14 +7,14 @@ import { Actor } from '../auth/actor';
 import { ApiError } from '../common/errors/api-error';
 import { AppConfig } from '../config/app-config';
 import { SuppressionService } from '../privacy/suppression.service';
-import { ConsentService, ConsentView } from './consent.service';
+import { ConsentService, ConsentView, consentViewOf } from './consent.service';
 import { Contact } from './contact.entity';
 import { normalizeContactInput } from './contact-normalizer';
-import { ContactsRepository } from './contacts.repository';
+import { ContactsRepository, ShownContact } from './contacts.repository';
 import { ConsentSetDto, CreateContactDto, UpdateContactDto } from './dto/contact-input.dto';
 import { ListContactsQuery } from './dto/list-contacts.query';
 
-export type ContactView = Omit<Contact, 'deletedAt' | 'erasedAt'> & { consent: ConsentView };
+export type ContactView = ShownContact & { consent: ConsentView };
 
 const EDITABLE_FIELDS = [
   'externalId', 'givenName', 'familyName', 'formOfAddress', 'email', 'phone', 'address', 'locale', 'timeZone',
@@ -46,11 +46,10 @@ export class ContactsService {
     return this.get(id);
   }
 
-  async get(id: string, tx: EntityManager = this.db.manager): Promise<ContactView> {
-    // Both reads at once: the read API's latency is one round trip, not two (inside a transaction
-    // they share its connection and simply queue).
-    const [contact, consent] = await Promise.all([this.findLive(tx, id), this.consent.current(tx, [id])]);
-    return toView(contact, consent.get(id) ?? {});
+  async get(id: string): Promise<ContactView> {
+    const found = await this.contacts.findLiveWithConsent(id);
+    if (!found) throw ApiError.notFound('Contact', id);
+    return { ...found.contact, consent: consentViewOf(found.consent) };
   }
 
   async list(query: ListContactsQuery): Promise<{ items: ContactView[]; nextCursor: string | null }> {

@@ -12,7 +12,7 @@ import { pipeline } from 'node:stream/promises';
 import type { PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { DataSource } from 'typeorm';
-import { alternate, BenchOptions, BenchPhase, median, PhaseResult } from '../support/phase';
+import { alternate, BenchOptions, BenchPhase, median, PhaseResult, phaseClock } from '../support/phase';
 import { openSeededDatabase, THIRD_TAG } from '../support/seed-contacts';
 
 const SEND_AT = '2030-01-01T09:00:00.000Z';
@@ -55,30 +55,35 @@ export const phase: BenchPhase = {
 
       const results: PhaseResult[] = [];
       for (const audience of AUDIENCES) {
-        const rawCampaign = await scheduledCampaign(`raw ceiling, ${audience.label}`, audience.rule);
-        const ids: Array<{ id: string }> = await db.query(audience.sql);
-        const copyText = copyChunks(rawCampaign, ids.map((r) => r.id));
-        const rows = ids.length;
+        const clock = phaseClock();
+        const { rawCampaign, copyText, rows } = await clock.span('data', async () => {
+          const campaignId = await scheduledCampaign(`raw ceiling, ${audience.label}`, audience.rule);
+          const ids: Array<{ id: string }> = await db.query(audience.sql);
+          return { rawCampaign: campaignId, copyText: copyChunks(campaignId, ids.map((r) => r.id)), rows: ids.length };
+        });
         const perRound: Record<string, number[]> = { rawSeconds: [], tidingsSeconds: [] };
 
         const values = await alternate(
           options.rounds,
           async () => {
-            await emptyOutbox(db);
-            const seconds = await timed(() => copyRows(db, copyText));
-            await expectRows(db, rawCampaign, rows);
+            await clock.span('round setup', () => emptyOutbox(db));
+            const seconds = await clock.measure(() => copyRows(db, copyText));
+            await clock.span('verify', () => expectRows(db, rawCampaign, rows));
             perRound.rawSeconds.push(round2(seconds));
             return rows / seconds;
           },
           async (round) => {
-            const campaignId = await scheduledCampaign(`Tidings, ${audience.label}, round ${round}`, audience.rule);
-            await emptyOutbox(db);
+            const campaignId = await clock.span('round setup', async () => {
+              const id = await scheduledCampaign(`Tidings, ${audience.label}, round ${round}`, audience.rule);
+              await emptyOutbox(db);
+              return id;
+            });
             let inserted = 0;
-            const seconds = await timed(async () => {
+            const seconds = await clock.measure(async () => {
               inserted = (await scheduler.materializeBroadcast(campaignId, new Date(SEND_AT))).inserted;
             });
             if (inserted !== rows) throw new Error(`materialised ${inserted} rows, expected ${rows}`);
-            await expectRows(db, campaignId, rows);
+            await clock.span('verify', () => expectRows(db, campaignId, rows));
             perRound.tidingsSeconds.push(round2(seconds));
             return rows / seconds;
           },
@@ -103,7 +108,7 @@ export const phase: BenchPhase = {
           },
         });
       }
-      await emptyOutbox(db);
+      await phaseClock().span('teardown', () => db.query('TRUNCATE outbox_messages'));
       return results;
     } finally {
       await bench.close();
@@ -152,12 +157,6 @@ async function emptyOutbox(db: DataSource): Promise<void> {
 async function expectRows(db: DataSource, campaignId: string, rows: number): Promise<void> {
   const [{ n }] = await db.query(`SELECT count(*)::int AS n FROM outbox_messages WHERE campaign_id = $1`, [campaignId]);
   if (n !== rows) throw new Error(`outbox holds ${n} rows of campaign ${campaignId}, expected ${rows}`);
-}
-
-async function timed(work: () => Promise<void>): Promise<number> {
-  const started = performance.now();
-  await work();
-  return (performance.now() - started) / 1000;
 }
 
 function round2(n: number): number {

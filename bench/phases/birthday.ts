@@ -10,7 +10,7 @@
  * the scheduler's whole transaction: lock the campaign, find, write the outbox rows, close the window).
  */
 import type { DataSource } from 'typeorm';
-import { alternate, BenchOptions, BenchPhase, median, PhaseResult } from '../support/phase';
+import { alternate, BenchOptions, BenchPhase, median, PhaseResult, phaseClock } from '../support/phase';
 import { openSeededDatabase } from '../support/seed-contacts';
 
 const DAY = '2027-06-15';
@@ -42,46 +42,58 @@ export const phase: BenchPhase = {
       const scheduler = bench.app.get(CampaignScheduler);
       const evaluator = bench.app.get(TriggerEvaluator);
       const db = bench.db;
+      const clock = phaseClock();
 
-      const created = await campaigns.create(
-        { name: 'Birthday greetings', kind: 'trigger', templateKey: 'birthday', channels: ['email'], trigger: { type: 'birthday', localTime: LOCAL_TIME } },
-        SYSTEM_ACTOR,
-      );
-      // Starting evaluates today's real window; the rounds then evaluate DAY from a clean outbox.
-      const campaign = await campaigns.start(created.id, SYSTEM_ACTOR);
+      const campaign = await clock.span('data', async () => {
+        const created = await campaigns.create(
+          { name: 'Birthday greetings', kind: 'trigger', templateKey: 'birthday', channels: ['email'], trigger: { type: 'birthday', localTime: LOCAL_TIME } },
+          SYSTEM_ACTOR,
+        );
+        // Starting evaluates today's real window; the rounds then evaluate DAY from a clean outbox.
+        return campaigns.start(created.id, SYSTEM_ACTOR);
+      });
       const trigger = campaign.trigger as unknown as import('../../src/campaigns/triggers/trigger.types').TriggerDefinition;
       // The scheduler's `now` whose window [evaluated_until, now + lookahead) is exactly the day.
       const now = new Date(TO.getTime() - TRIGGER_LOOKAHEAD_MS);
 
       const bare = async () => {
         let rows = 0;
-        const ms = await timedMs(() => inTransaction(db, async (tx) => void (rows = (await tx.query(BARE_SELECT, BARE_PARAMS)).length)));
+        const ms = 1000 * (await clock.measure(() => inTransaction(db, async (tx) => void (rows = (await tx.query(BARE_SELECT, BARE_PARAMS)).length))));
         return { ms, rows };
       };
       const find = async () => {
         let rows = 0;
-        const ms = await timedMs(() =>
-          inTransaction(db, async (tx) => {
-            const occasions = await evaluator.occasions(trigger, FROM, TO, (offset) => scheduler.audience(campaign, tx, offset, now), 'UTC', tx);
-            rows = occasions.length;
-          }),
-        );
+        const ms =
+          1000 *
+          (await clock.measure(() =>
+            inTransaction(db, async (tx) => {
+              const occasions = await evaluator.occasions(trigger, FROM, TO, (offset) => scheduler.audience(campaign, tx, offset, now), 'UTC', tx);
+              rows = occasions.length;
+            }),
+          ));
         return { ms, rows };
       };
       const findAndEnqueue = async () => {
-        await db.query('TRUNCATE outbox_messages');
-        await db.query(`UPDATE campaigns SET evaluated_until = $2 WHERE id = $1`, [campaign.id, FROM]);
+        await clock.span('round setup', async () => {
+          await db.query('TRUNCATE outbox_messages');
+          await db.query(`UPDATE campaigns SET evaluated_until = $2 WHERE id = $1`, [campaign.id, FROM]);
+        });
         let rows = 0;
-        const ms = await timedMs(async () => void (rows = (await scheduler.evaluateTrigger(campaign.id, now)).inserted));
-        const [{ n }] = await db.query(`SELECT count(*)::int AS n FROM outbox_messages WHERE campaign_id = $1 AND due_at >= $2 AND due_at < $3`, [campaign.id, FROM, TO]);
+        const ms = 1000 * (await clock.measure(async () => void (rows = (await scheduler.evaluateTrigger(campaign.id, now)).inserted)));
+        const [{ n }] = await clock.span('verify', () =>
+          db.query(`SELECT count(*)::int AS n FROM outbox_messages WHERE campaign_id = $1 AND due_at >= $2 AND due_at < $3`, [campaign.id, FROM, TO]),
+        );
         if (n !== rows) throw new Error(`evaluateTrigger reported ${rows} rows, the outbox holds ${n}`);
         return { ms, rows };
       };
 
       // One unmeasured pass of each, so no side pays for reading the table into the cache.
-      const expected = (await bare()).rows;
-      await find();
-      await findAndEnqueue();
+      const expected = await clock.span('warm-up', async () => {
+        const rows = (await bare()).rows;
+        await find();
+        await findAndEnqueue();
+        return rows;
+      });
 
       const enqueueMs: number[] = [];
       const check = (side: string, rows: number) => {
@@ -103,7 +115,7 @@ export const phase: BenchPhase = {
           return found.ms;
         },
       );
-      await db.query('TRUNCATE outbox_messages');
+      await clock.span('teardown', () => db.query('TRUNCATE outbox_messages'));
 
       const raw = median(values.raw);
       const tidings = median(values.tidings);
@@ -151,12 +163,6 @@ function inTransaction(db: DataSource, work: (tx: import('typeorm').EntityManage
     await tx.query('SET LOCAL jit = off');
     await work(tx);
   });
-}
-
-async function timedMs(work: () => Promise<void>): Promise<number> {
-  const started = performance.now();
-  await work();
-  return performance.now() - started;
 }
 
 function round1(n: number): number {

@@ -6,7 +6,7 @@
  * five pooled connections; the e-mail phase measures the real figure). No raw side.
  */
 import type { DataSource } from 'typeorm';
-import { BenchOptions, BenchPhase, median, PhaseResult } from '../support/phase';
+import { BenchOptions, BenchPhase, median, PhaseResult, phaseClock } from '../support/phase';
 import { openSeededDatabase } from '../support/seed-contacts';
 
 const REFERENCE_SEND_RATE = 1_000;
@@ -26,37 +26,41 @@ export const phase: BenchPhase = {
       const outbox = bench.app.get(OutboxRepository);
       const batch = bench.app.get(AppConfig).WORKER_BATCH_SIZE;
       const db = bench.db;
+      const clock = phaseClock();
 
-      const created = await campaigns.create(
-        { name: 'Queue overhead', kind: 'broadcast', templateKey: 'newsletter', channels: ['email'], schedule: { type: 'at', at: '2030-01-01T09:00:00Z' } },
-        SYSTEM_ACTOR,
-      );
-      await campaigns.start(created.id, SYSTEM_ACTOR);
-      // The campaign is running with `messages` due rows: what a materialised broadcast leaves for the workers.
-      await db.query(`UPDATE campaigns SET status = 'running', materialized_at = now() WHERE id = $1`, [created.id]);
+      const created = await clock.span('data', async () => {
+        const campaign = await campaigns.create(
+          { name: 'Queue overhead', kind: 'broadcast', templateKey: 'newsletter', channels: ['email'], schedule: { type: 'at', at: '2030-01-01T09:00:00Z' } },
+          SYSTEM_ACTOR,
+        );
+        await campaigns.start(campaign.id, SYSTEM_ACTOR);
+        // The campaign is running with `messages` due rows: what a materialised broadcast leaves for the workers.
+        await db.query(`UPDATE campaigns SET status = 'running', materialized_at = now() WHERE id = $1`, [campaign.id]);
+        return campaign;
+      });
 
       const rates: number[] = [];
       const trips: number[] = [];
       for (let round = 1; round <= options.rounds; round++) {
-        await fillOutbox(db, created.id, messages);
+        await clock.span('round setup', () => fillOutbox(db, created.id, messages));
         const now = new Date();
         const leaseUntil = new Date(now.getTime() + 60_000);
         let claimed = 0;
         let roundTrips = 0;
-        const started = performance.now();
-        for (;;) {
-          const rows = await outbox.claim(`bench-${round}`, [created.id], now, leaseUntil, batch);
-          roundTrips++;
-          if (rows.length === 0) break;
-          claimed += rows.length;
-        }
-        const seconds = (performance.now() - started) / 1000;
+        const seconds = await clock.measure(async () => {
+          for (;;) {
+            const rows = await outbox.claim(`bench-${round}`, [created.id], now, leaseUntil, batch);
+            roundTrips++;
+            if (rows.length === 0) break;
+            claimed += rows.length;
+          }
+        });
         if (claimed !== messages) throw new Error(`claimed ${claimed} rows of ${messages}`);
         rates.push(Math.round(claimed / seconds));
         trips.push(roundTrips);
         console.log(`round ${round}: ${Math.round(claimed / seconds).toLocaleString('en')} rows/s in ${roundTrips} claims`);
       }
-      await db.query('TRUNCATE outbox_messages');
+      await clock.span('teardown', () => db.query('TRUNCATE outbox_messages'));
 
       const rate = median(rates);
       const perThousand = (1000 / messages) * median(trips);

@@ -1,17 +1,18 @@
 /**
- * A bench phase's own database, migrated by the app itself and holding N synthetic contacts with
+ * A bench phase's database, migrated by the app itself and holding N synthetic contacts with
  * e-mail consent, vacuumed and analysed so every measured round starts from the same settled state.
  *
  * Seeding a million contacts takes one to two minutes on a shared machine, so the seeded database
- * is kept as a template and each phase gets a file copy of it (a few seconds). Every phase therefore
- * reads exactly the same rows, whichever phases run. The template carries a signature of what made
+ * is kept as a template (across runs) and a run gets a file copy of it (a few seconds), which the
+ * phases of the run share. Every phase therefore reads exactly the same rows, whichever phases run. The template carries a signature of what made
  * it (the seed code, the contact count, every migration's source) and is rebuilt when that changes.
  */
 import type { INestApplicationContext } from '@nestjs/common';
 import { createHash } from 'node:crypto';
+import { basename, join } from 'node:path';
 import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
-import type { BenchOptions } from './phase';
+import { BenchOptions, phaseClock } from './phase';
 
 /** Several zones on both sides of UTC, so local-time work (birthdays at 09:00) spans two UTC dates. */
 export const BENCH_TIME_ZONES = [
@@ -36,24 +37,74 @@ export interface BenchApp {
 }
 
 const templates = new Map<number, Promise<string>>();
+const openDatabases = new Map<string, Promise<BenchApp & { name: string }>>();
 
 /**
- * Boots the app (running its migrations) on `tidings_bench_<phase>`, a copy of the seeded template
- * for `contacts`. `env` adds configuration for this phase (e.g. WORKER_BATCH_SIZE).
+ * The app (migrations run, no workers) on a copy of the seeded template of `contacts` contacts.
+ * `env` adds configuration (e.g. WORKER_BATCH_SIZE).
+ *
+ * Phases asking for the same contacts and configuration in one run share one copy and one app: a
+ * copy of the million-contact template costs a checkpoint and half a gigabyte written, a boot a few
+ * seconds, and neither is part of any figure. Each phase must therefore leave the database as it
+ * found it (an empty outbox; campaigns of its own are harmless, every phase acts on its own ids),
+ * and each side of a phase still starts its rounds from the same state. `close()` only says the
+ * phase is done with it; `closeSeededDatabases()` (at the end of the run) closes and drops them.
  */
 export async function openSeededDatabase(options: BenchOptions, phase: string, contacts: number, env: Record<string, string> = {}): Promise<BenchApp> {
+  const key = JSON.stringify([contacts, env]);
+  let opening = openDatabases.get(key);
+  if (!opening) {
+    const configured = Object.keys(env).length > 0 ? `_${createHash('sha256').update(key).digest('hex').slice(0, 6)}` : '';
+    const name = checkoutDatabaseName(`seeded_${contacts}${configured}`);
+    opening = seededDatabaseCopy(options, name, contacts).then(async (url) => ({ ...(await phaseClock().span('boot', () => bootApp(options, url, env))), name }));
+    openDatabases.set(key, opening);
+  }
+  const bench = await opening;
+  console.log(`${phase}: ${contacts.toLocaleString('en')} seeded contacts in ${bench.name}`);
+  return { ...bench, close: async () => undefined };
+}
+
+/** Closes the apps `openSeededDatabase` opened and drops their databases. */
+export async function closeSeededDatabases(options: BenchOptions): Promise<void> {
+  const opened = [...openDatabases.values()];
+  openDatabases.clear();
+  for (const opening of opened) {
+    const bench = await opening.catch(() => null);
+    if (!bench) continue;
+    await bench.close();
+    await admin(options.serverUrl, (client) => client.query(`DROP DATABASE IF EXISTS "${bench.name}" WITH (FORCE)`).then(() => undefined));
+  }
+}
+
+/**
+ * `tidings_bench_<what>_<checkout folder>`: runs from different checkouts (worktrees) on one server
+ * must not drop each other's databases mid-run.
+ */
+export function checkoutDatabaseName(what: string): string {
+  const checkout = basename(join(__dirname, '..', '..')).toLowerCase().replace(/[^a-z0-9]+/g, '_');
+  return `tidings_bench_${what}_${checkout}`.slice(0, 63);
+}
+
+/**
+ * A fresh database `name` holding exactly the seeded template of `contacts` contacts (0: the migrated
+ * schema alone), without booting anything in this process; returns its URL. Cheaper than creating
+ * an empty database and migrating it, and the same state every time.
+ */
+export async function seededDatabaseCopy(options: BenchOptions, name: string, contacts: number): Promise<string> {
   let template = templates.get(contacts);
   if (!template) {
-    template = buildTemplate(options, contacts);
+    template = phaseClock().span('seed', () => buildTemplate(options, contacts));
     templates.set(contacts, template);
   }
-  const name = `tidings_bench_${phase}`;
-  await admin(options.serverUrl, async (client) => {
-    await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-    // FILE_COPY copies the template's files after a checkpoint: much faster than WAL-logging 1 GB.
-    await client.query(`CREATE DATABASE "${name}" TEMPLATE "${await template}" STRATEGY = FILE_COPY`);
-  });
-  return bootApp(options, databaseUrl(options.serverUrl, name), env);
+  const templateName = await template;
+  await phaseClock().span('copy', () =>
+    admin(options.serverUrl, async (client) => {
+      await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      // FILE_COPY copies the template's files after a checkpoint: much faster than WAL-logging 1 GB.
+      await client.query(`CREATE DATABASE "${name}" TEMPLATE "${templateName}" STRATEGY = FILE_COPY`);
+    }),
+  );
+  return databaseUrl(options.serverUrl, name);
 }
 
 async function buildTemplate(options: BenchOptions, contacts: number): Promise<string> {

@@ -9,6 +9,7 @@ import { CreateSegments1765238400000 } from './1765238400000-CreateSegments';
 import { CreateCampaigns1765324800000 } from './1765324800000-CreateCampaigns';
 import { CreateSignups1765670400000 } from './1765670400000-CreateSignups';
 import { CreateTrackedLinks1765756800000 } from './1765756800000-CreateTrackedLinks';
+import { ImportJobContacts1765843200000 } from './1765843200000-ImportJobContacts';
 
 /** Every migration, oldest first. Listed explicitly so ts-jest and the compiled build load the same set. */
 export const migrations = [
@@ -23,4 +24,5 @@ export const migrations = [
   CreateCampaigns1765324800000,
   CreateSignups1765670400000,
   CreateTrackedLinks1765756800000,
+  ImportJobContacts1765843200000,
 ];

@@ -9,6 +9,7 @@ import { CreateSegments1765238400000 } from './1765238400000-CreateSegments';
 import { CreateCampaigns1765324800000 } from './1765324800000-CreateCampaigns';
 import { CreateSignups1765670400000 } from './1765670400000-CreateSignups';
 import { CreateTrackedLinks1765756800000 } from './1765756800000-CreateTrackedLinks';
+import { ImportJobContacts1765843200000 } from './1765843200000-ImportJobContacts';
 import { CampaignScopedApiKeys1765846800000 } from './1765846800000-CampaignScopedApiKeys';
 import { ReportIndexes1765850400000 } from './1765850400000-ReportIndexes';
 
@@ -25,6 +26,7 @@ export const migrations = [
   CreateCampaigns1765324800000,
   CreateSignups1765670400000,
   CreateTrackedLinks1765756800000,
+  ImportJobContacts1765843200000,
   CampaignScopedApiKeys1765846800000,
   ReportIndexes1765850400000,
 ];

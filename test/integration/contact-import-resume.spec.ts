@@ -9,7 +9,9 @@ import { allRowErrors, contactsOf, expectRowErrors, waitForImport } from '../fix
 import { createTestApp, TestApp } from '../support/test-app';
 
 describe('contact import: the CLI path and resuming', () => {
-  // Three batches of 1,000: enough to stop after the first and resume in the middle.
+  // Three batches of 1,000 (smaller than the default, which would take the file in one): enough
+  // to stop after the first and resume in the middle.
+  const batchRows = 1000;
   const file = new ContactImportFile(2100, { badEvery: 53 });
   let t: TestApp;
   let dir: string;
@@ -31,6 +33,7 @@ describe('contact import: the CLI path and resuming', () => {
     const progress: ImportProgress[] = [];
     const interrupted = await t.app.get(ContactImportService).importFile(path, {
       actor: SYSTEM_ACTOR,
+      batchRows,
       signal: stop.signal,
       onProgress: (p) => {
         progress.push(structuredClone(p));
@@ -59,6 +62,7 @@ describe('contact import: the CLI path and resuming', () => {
     const progress: ImportProgress[] = [];
     const outcome = await t.app.get(ContactImportService).importFile(path, {
       actor: SYSTEM_ACTOR,
+      batchRows,
       onProgress: (p) => progress.push(structuredClone(p)),
     });
     expect(outcome.job).toMatchObject({

@@ -32,6 +32,13 @@ const UPDATE_SQL = `
     FROM jsonb_array_elements($1::jsonb) AS e(d)
    WHERE c.id = (d->>'id')::uuid AND c.xmin::text = d->>'version' AND c.deleted_at IS NULL`;
 
+/** A contact an accepted row of the job wrote (or found unchanged); `identifiers` is the bit set of the kinds the row gave. */
+export interface JobContact {
+  contactId: string;
+  line: number;
+  identifiers: number;
+}
+
 export interface NewConsentEvent {
   contactId: string;
   channel: ConsentChannel;
@@ -101,14 +108,20 @@ export class ContactImportRepository {
     return new Set(rows.map((r) => r.identifier_hash));
   }
 
-  /** Which of these keys (hex) an earlier batch of the job already accepted, and on which line. */
-  async acceptedKeys(tx: EntityManager, jobId: string, keys: string[]): Promise<Map<string, number>> {
-    if (keys.length === 0) return new Map();
-    const rows: Array<{ key: string; line: number }> = await tx.query(
-      `SELECT encode(key, 'hex') AS key, line FROM import_job_keys WHERE job_id = $1 AND key = ANY($2::bytea[])`,
-      [jobId, keys.map((k) => Buffer.from(k, 'hex'))],
+  /** Whether anyone was ever erased: without suppressions, no row's identifiers need hashing. */
+  async anySuppressions(tx: EntityManager): Promise<boolean> {
+    const rows: Array<{ any: boolean }> = await tx.query(`SELECT EXISTS (SELECT 1 FROM suppressions) AS any`);
+    return rows[0].any;
+  }
+
+  /** Which of these contacts an earlier batch of the job wrote, on which line, with which identifiers. */
+  async jobContacts(tx: EntityManager, jobId: string, contactIds: string[]): Promise<Map<string, JobContact>> {
+    if (contactIds.length === 0) return new Map();
+    const rows: JobContact[] = await tx.query(
+      `SELECT contact_id AS "contactId", line, identifiers FROM import_job_contacts WHERE job_id = $1 AND contact_id = ANY($2::uuid[])`,
+      [jobId, contactIds],
     );
-    return new Map(rows.map((r) => [r.key, r.line]));
+    return new Map(rows.map((r) => [r.contactId, r]));
   }
 
   async insertContacts(tx: EntityManager, rows: ColumnValues[]): Promise<void> {
@@ -143,13 +156,13 @@ export class ContactImportRepository {
     );
   }
 
-  async insertAcceptedKeys(tx: EntityManager, jobId: string, keys: Map<string, number>): Promise<void> {
-    if (keys.size === 0) return;
+  async insertJobContacts(tx: EntityManager, jobId: string, contacts: JobContact[]): Promise<void> {
+    if (contacts.length === 0) return;
+    // No ON CONFLICT: the planner lets one row per job write a contact, so a conflict is a bug to hear about.
     await tx.query(
-      `INSERT INTO import_job_keys (job_id, key, line)
-       SELECT $1, * FROM unnest($2::bytea[], $3::int[])
-       ON CONFLICT (job_id, key) DO NOTHING`,
-      [jobId, [...keys.keys()].map((k) => Buffer.from(k, 'hex')), [...keys.values()]],
+      `INSERT INTO import_job_contacts (job_id, contact_id, line, identifiers)
+       SELECT $1, * FROM unnest($2::uuid[], $3::int[], $4::smallint[])`,
+      [jobId, contacts.map((c) => c.contactId), contacts.map((c) => c.line), contacts.map((c) => c.identifiers)],
     );
   }
 }

@@ -2,7 +2,7 @@ import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap }
 import { HttpAdapterHost } from '@nestjs/core';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { ContactImportProcessor, ProgressListener } from './contact-import.processor';
+import { ContactImportProcessor, ImportRunOptions } from './contact-import.processor';
 import { ImportJob } from './import-job.entity';
 import { ImportJobRepository, LEASE_SECONDS } from './import-job.repository';
 
@@ -56,11 +56,11 @@ export class ContactImportRunner implements OnApplicationBootstrap, BeforeApplic
   }
 
   /** Runs a job in the caller's own flow (the CLI), reporting progress after every batch. */
-  async runNow(id: string, onProgress?: ProgressListener, signal?: AbortSignal): Promise<ImportJob | 'interrupted'> {
+  async runNow(id: string, options: ImportRunOptions = {}): Promise<ImportJob | 'interrupted'> {
     const job = await this.jobs.claim(id, this.owner);
     if (!job) throw new Error(`Import job ${id} is finished or held by another process.`);
-    const stop = signal ? AbortSignal.any([signal, this.stopping.signal]) : this.stopping.signal;
-    const result = await this.track(this.processor.process(job, this.owner, { onProgress, signal: stop }));
+    const stop = options.signal ? AbortSignal.any([options.signal, this.stopping.signal]) : this.stopping.signal;
+    const result = await this.track(this.processor.process(job, this.owner, { ...options, signal: stop }));
     if (result === 'lost') throw new Error(`Import job ${id} was taken over by another process.`);
     if (result === 'interrupted') await this.jobs.release(this.owner, id);
     return result;

@@ -6,7 +6,7 @@ import { basename, extname, resolve } from 'node:path';
 import { Actor } from '../../auth/actor';
 import { ApiError } from '../../common/errors/api-error';
 import { AppConfig } from '../../config/app-config';
-import { ProgressListener } from './contact-import.processor';
+import { ImportRunOptions } from './contact-import.processor';
 import { ContactImportRunner } from './contact-import.runner';
 import { checkCsvHeader, ImportFileError } from './contact-row.parser';
 import { ImportErrorsQuery } from './dto/import-queries';
@@ -53,7 +53,7 @@ export class ContactImportService {
   /** The CLI's import: the same job, run in this process with progress, reading the file where it lies. */
   async importFile(
     file: string,
-    options: { format?: ImportFormat; actor: Actor; onProgress?: ProgressListener; signal?: AbortSignal },
+    options: ImportRunOptions & { format?: ImportFormat; actor: Actor },
   ): Promise<ImportOutcome> {
     const format = options.format ?? FORMAT_OF_EXTENSION[extname(file).toLowerCase()];
     if (!format) throw new ImportFileError('Cannot tell the format from the file name: pass --format csv or --format jsonl.');
@@ -63,7 +63,7 @@ export class ContactImportService {
       () => Promise.reject(new ImportFileError(`${file} cannot be read.`)),
     );
     const created = await this.createJob({ id: randomUUID(), format, path, bytes, sourceName: basename(file), actor: options.actor });
-    const result = await this.runner.runNow(created.id, options.onProgress, options.signal);
+    const result = await this.runner.runNow(created.id, { onProgress: options.onProgress, signal: options.signal, batchRows: options.batchRows });
     const job = result === 'interrupted' ? await this.get(created.id) : toJobView(result);
     return { job, firstErrors: (await this.errors(created.id, { limit: 20 })).items };
   }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { PersonalDataRegistry } from '../../privacy/personal-data.registry';
 import { ImportFormat, ImportJob, ImportRowError } from './import-job.entity';
 import { RowCounts } from './import-batch.planner';
 
@@ -24,7 +25,10 @@ const LEASE_FREE = `(lease_expires_at IS NULL OR lease_expires_at < now())`;
 /** Job state: creation, leases, checkpoints and the end of a job. */
 @Injectable()
 export class ImportJobRepository {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(@InjectDataSource() private readonly db: DataSource, registry: PersonalDataRegistry) {
+    // Which line of a running job wrote a contact: bookkeeping that means nothing once the person is gone.
+    registry.declare({ table: 'import_job_contacts', erasure: { rule: 'delete' } });
+  }
 
   /** The new job is leased to its creator at once, so no other instance starts it first. */
   async create(job: NewImportJob): Promise<ImportJob> {
@@ -91,7 +95,7 @@ export class ImportJobRepository {
     return affected === 1;
   }
 
-  /** Ends the job; the per-job keys are dropped because a finished job is never resumed. */
+  /** Ends the job; its record of written contacts is dropped because a finished job is never resumed. */
   async finish(tx: EntityManager, id: string, owner: string, outcome: { status: 'completed' | 'failed'; failure?: string }): Promise<ImportJob | null> {
     const [, affected] = (await tx.query(
       `UPDATE import_jobs
@@ -101,7 +105,7 @@ export class ImportJobRepository {
       [id, owner, outcome.status, outcome.failure ?? null],
     )) as [unknown, number];
     if (affected !== 1) return null;
-    await tx.query(`DELETE FROM import_job_keys WHERE job_id = $1`, [id]);
+    await tx.query(`DELETE FROM import_job_contacts WHERE job_id = $1`, [id]);
     return tx.getRepository(ImportJob).findOneBy({ id });
   }
 

@@ -142,17 +142,18 @@ describe('care triggers', () => {
   });
 
   it('reminds before the rice runs out, and a purchase in between moves the reminder', async () => {
-    const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+    // Purchases an exact number of days before this moment: a fixed time of day would lie in the future before it (the API refuses that).
+    const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000 - 60_000).toISOString();
     clock.set(new Date());
     const tag = `rice-${randomBytes(3).toString('hex')}`;
     const id = await contact({ tags: [tag], timeZone: 'Asia/Shanghai', locale: 'zh-CN' });
-    const buyRice = (date: string) =>
+    const buyRice = (occurredAt: string) =>
       t.http
         .post(`/contacts/${id}/interactions`)
         .set(t.auth('marketer'))
-        .send(purchaseInput({ occurredAt: `${date}T03:00:00Z`, items: [{ productKey: 'rice-10kg', name: 'Rice 10 kg', quantity: 1, unit: 'bag', unitPrice: 80 }] }))
+        .send(purchaseInput({ occurredAt, items: [{ productKey: 'rice-10kg', name: 'Rice 10 kg', quantity: 1, unit: 'bag', unitPrice: 80 }] }))
         .expect(201);
-    for (const offset of [-70, -40, -10]) await buyRice(day(offset));
+    for (const days of [70, 40, 10]) await buyRice(daysAgo(days));
     const prediction = async () =>
       ((await t.http.get(`/contacts/${id}/replenishment`).set(t.auth('viewer')).expect(200)).body as Array<{ productKey: string; runOutOn: string }>).find((p: { productKey: string }) => p.productKey === 'rice-10kg');
     const first = (await prediction())!;
@@ -165,7 +166,7 @@ describe('care triggers', () => {
     expect(written.map((r) => r.occasion_key)).toEqual([`replenish:rice-10kg:${first.runOutOn}`]);
 
     // The household buys a sack before the reminder goes: the reminder is cancelled, not sent.
-    await buyRice(day(0));
+    await buyRice(daysAgo(0));
     expect((await prediction())!.runOutOn).not.toBe(first.runOutOn);
     await t.app.get(DeliveryWorker).runOnce({ campaignIds: [campaignId] });
     const [stale] = await rows(campaignId);

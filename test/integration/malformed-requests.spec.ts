@@ -94,6 +94,9 @@ describe('malformed requests', () => {
     ['"__proto__" at the top', postRaw(`{"familyName":"${marker}","__proto__":{"admin":true}}`), 400, 'VALIDATION_FAILED', ['__proto__']],
     ['"constructor" at the top', post(valid({ constructor: { prototype: { admin: true } } })), 400, 'VALIDATION_FAILED', ['constructor']],
     ['"__proto__" inside attributes', postRaw(`{"familyName":"${marker}","attributes":{"__proto__":{"admin":true}}}`), 400, 'VALIDATION_FAILED', ['attributes.__proto__']],
+    // class-transformer dropped these silently: the contact was stored without the attribute.
+    ['"valueOf" inside attributes', post(valid({ attributes: { tier: 'gold', valueOf: 1 } })), 400, 'VALIDATION_FAILED', ['attributes.valueOf']],
+    ['"toString" at the top', post(valid({ toString: 'x' })), 400, 'VALIDATION_FAILED', ['toString']],
   ];
 
   const oversized: Case[] = [

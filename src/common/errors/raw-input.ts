@@ -12,6 +12,12 @@ export const MAX_REPORTED_PROBLEMS = 50;
  * would believe a field was stored when it was not: they are refused instead.
  */
 const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+/**
+ * The other names every plain object inherits (valueOf, toString, hasOwnProperty…): class-transformer
+ * skips a key whose value on the new object is a function, so `{"attributes": {"valueOf": 1}}` lost
+ * the attribute without a word.
+ */
+const INHERITED_NAMES = new Set(Object.getOwnPropertyNames(Object.prototype).filter((name) => !PROTOTYPE_KEYS.has(name)));
 
 /** A UTF-16 surrogate without its partner: PostgreSQL refuses it in jsonb and silently replaces it in text. */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
@@ -44,6 +50,10 @@ function visit(value: unknown, path: string, depth: number, problems: ErrorDetai
     const field = fieldPath(path, key);
     if (PROTOTYPE_KEYS.has(key)) {
       problems.push({ field, problem: 'unknown field' });
+      continue;
+    }
+    if (INHERITED_NAMES.has(key)) {
+      problems.push({ field, problem: `${field} is a name every object inherits (${key}) and cannot be stored; choose another key` });
       continue;
     }
     const keyProblem = textProblem(key);

@@ -14,13 +14,14 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { recreateDatabase } from '../../test/support/test-database';
 import { WorkerProcess } from '../../test/support/worker-process';
-import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { newestProfile, summariseProfile, writeProfilerPreload } from '../support/cpu-profile-summary';
 import { alternate, BenchOptions, BenchPhase, median, PhaseResult, sampleRss } from '../support/phase';
 import { startCountingSmtpSink } from '../support/counting-smtp-sink.client';
 import { bootBenchApp, BENCH_SECRET_KEY } from '../support/bench-app';
 
+const ROOT = join(__dirname, '..', '..');
 const POOL = 5;
 /** The heap settings `npm run worker` starts the worker with (package.json), so the bench measures what users run. */
 const WORKER_NODE_ARGS = ['--max-old-space-size=256', '--max-semi-space-size=8'];
@@ -111,8 +112,13 @@ export const phase: BenchPhase = {
       await worker.stop();
       await app.close();
       sink.stop();
-      const profile = profileDir && existsSync(profileDir) ? newestProfile(profileDir) : null;
-      if (profile) {
+      const written = profileDir && existsSync(profileDir) ? newestProfile(profileDir) : null;
+      if (written) {
+        // Kept beside the results (the scratch folder goes), for Chrome DevTools or speedscope.
+        const profile = join(ROOT, 'bench', 'results', `email-worker${options.quick ? '-quick' : ''}.cpuprofile`);
+        mkdirSync(dirname(profile), { recursive: true });
+        copyFileSync(written, profile);
+        console.log(`worker CPU profile written to ${profile}`);
         const summary = summariseProfile(profile);
         const busy = summary.total;
         console.log(`worker CPU profile (${(busy / 1000).toFixed(1)} s busy, ${(summary.idle / 1000).toFixed(1)} s idle):`);

@@ -12,7 +12,14 @@
  * A round's time runs from the command to the moment the sink has every message. Three alternating
  * rounds, medians. `--profile` writes a CPU profile of the Tidings process and prints where its
  * time went (DB / twilio client / render / the rest).
+ *
+ * `--floor` then measures, three times each, what bounds any durable pipeline on this machine
+ * (printed and kept in the result's `extra.floor`, never part of the ratio): the real twilio client
+ * alone (the worker's SMS channel sending the round's texts, same concurrency, no database) and
+ * the pipeline's per-message writes alone (claim, 'sending' with its messages row, the answer's
+ * group commit; no guard, render or provider).
  */
+import type { ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { recreateDatabase } from '../../test/support/test-database';
@@ -149,6 +156,8 @@ async function run(options: BenchOptions): Promise<PhaseResult[]> {
       },
     );
 
+    // Not with --profile: the profile is of the rounds.
+    const floor = process.argv.includes('--floor') && !profile ? await measureFloor(tidings, sink, options.workDir, untilSinkHas, messages) : undefined;
     await endChild(tidings);
     let profileFigures: Record<string, unknown> | undefined;
     if (profile) {
@@ -186,12 +195,39 @@ async function run(options: BenchOptions): Promise<PhaseResult[]> {
           workerBatch: BATCH,
           rounds,
           ...(profileFigures ? { profile: profileFigures } : {}),
+          ...(floor ? { floor: { ...floor, clientOnlyOfRaw: Number((floor.clientOnlyPerSecond / rawMedian).toFixed(2)), writesOnlyOfRaw: Number((floor.writesOnlyPerSecond / rawMedian).toFixed(2)) } } : {}),
         },
       },
     ];
   } finally {
     for (const child of children.reverse()) await endChild(child).catch(() => undefined);
   }
+}
+
+/** `--floor`: the twilio client alone and the pipeline's writes alone, alternated three times, medians. */
+async function measureFloor(
+  tidings: ChildProcess,
+  sink: ChildProcess,
+  workDir: string,
+  untilSinkHas: () => Promise<SinkCount>,
+  messages: number,
+): Promise<{ clientOnlyPerSecond: number; writesOnlyPerSecond: number }> {
+  const clientOnly: number[] = [];
+  const writesOnly: number[] = [];
+  for (let i = 1; i <= 3; i++) {
+    await ask(sink, 'reset');
+    const started = performance.now();
+    const result = await ask<{ sent: number; failed: number }>(tidings, { cmd: 'client-only', file: join(workDir, 'sms-round-1.jsonl'), concurrency: CONCURRENCY });
+    await untilSinkHas();
+    const seconds = (performance.now() - started) / 1000;
+    if (result.sent !== messages) throw new Error(`twilio client alone: ${JSON.stringify(result)}`);
+    clientOnly.push(messages / seconds);
+    const writes = await ask<{ ms: number; sent: number }>(tidings, { cmd: 'writes-only', round: i, concurrency: CONCURRENCY, batch: BATCH });
+    if (writes.sent !== messages) throw new Error(`writes alone: ${JSON.stringify(writes)}`);
+    writesOnly.push(messages / (writes.ms / 1000));
+    console.log(`floor    twilio client alone ${Math.round(clientOnly[i - 1])}/s; the pipeline's writes alone ${Math.round(writesOnly[i - 1])}/s`);
+  }
+  return { clientOnlyPerSecond: Math.round(median(clientOnly)), writesOnlyPerSecond: Math.round(median(writesOnly)) };
 }
 
 export const phase: BenchPhase = { name: 'sms', run };

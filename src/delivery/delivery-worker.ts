@@ -103,6 +103,26 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
     return { claimed: rows.length, results };
   }
 
+  /**
+   * Delivers the due rows of these campaigns with the loops a running worker uses, until neither
+   * finds anything to claim: a broadcast delivered exactly as the worker program would, for the CLI,
+   * the demo and the benchmarks. Returns the batches claimed and what became of their rows.
+   */
+  async drain(only: { campaignIds: string[] }): Promise<{ claims: number; results: Record<DispatchResult, number> }> {
+    const total: Record<DispatchResult, number> = { sent: 0, failed: 0, dead: 0, retry: 0, skipped: 0, deferred: 0, lost_lease: 0 };
+    let claims = 0;
+    const loop = async () => {
+      for (;;) {
+        const round = await this.runOnce(only);
+        if (round.claimed === 0) return;
+        claims++;
+        for (const [result, n] of Object.entries(round.results) as Array<[DispatchResult, number]>) total[result] += n;
+      }
+    };
+    await Promise.all(Array.from({ length: LOOPS }, loop));
+    return { claims, results: total };
+  }
+
   private async run(): Promise<void> {
     while (this.running) {
       let claimed = 0;

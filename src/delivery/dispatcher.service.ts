@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import { setImmediate as pauseForIo } from 'node:timers/promises';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { CampaignDefinition } from '../campaigns/campaign.types';
@@ -16,6 +17,9 @@ import { ClaimedMessage, OutboxRepository } from './outbox.repository';
 import { RateLimiter } from './rate-limiter';
 import { RecipientFacts, RecipientFactsRepository } from './recipient-facts.repository';
 import { nextAttemptAt, RetryPolicy, DEFAULT_RETRY_POLICY } from './retry-policy';
+
+/** Longest stretch of preparing (rendering) before the I/O of messages in flight gets its turn. */
+const PAUSE_EVERY_MS = 2;
 
 export type DispatchResult = 'sent' | 'failed' | 'dead' | 'retry' | 'skipped' | 'deferred' | 'lost_lease';
 
@@ -91,7 +95,14 @@ export class Dispatcher {
     const toJudge: Judged[] = [];
     // Printed letters wait for the rest of the batch: one print file per occasion, not one per card.
     const letters: Prepared[] = [];
+    // Rendering a batch awaits nothing but settled promises, so without a pause it would hold the
+    // event loop for the whole batch while the other loop's connections to the provider sit idle.
+    let lastPause = performance.now();
     for (const row of rows) {
+      if (performance.now() - lastPause >= PAUSE_EVERY_MS) {
+        await pauseForIo();
+        lastPause = performance.now();
+      }
       const campaign = campaigns.get(row.campaignId);
       try {
         if (!campaign) count('lost_lease');

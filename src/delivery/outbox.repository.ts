@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import type { Pool } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import type { ChannelKind, SendOutcome } from '../channels/channel.types';
 import { MESSAGE_STATUS_RANK } from '../channels/messages/message-status';
 
@@ -160,9 +162,16 @@ export class OutboxRepository {
     this.writingAnswers = false;
   }
 
+  /**
+   * A named statement, so each pooled connection parses it once: it runs every few answers, and
+   * PostgreSQL spent longer parsing and planning its three updates (~0.4 ms) than running them for
+   * a handful of rows. pg prepares it per connection; it needs no transaction of TypeORM's.
+   */
   private async completeSentMany(answers: readonly SentAnswer[]): Promise<Set<string>> {
-    const rows: Array<{ id: string }> = await this.db.query(
-      `WITH answer AS (
+    const pool = (this.db.driver as PostgresDriver).master as Pool;
+    const { rows } = await pool.query<{ id: string }>({
+      name: 'outbox-complete-sent',
+      text: `WITH answer AS (
          SELECT * FROM unnest($1::bigint[], $2::text[], $3::uuid[], $4::uuid[], $5::text[], $6::jsonb[], $7::timestamptz[])
                 AS r(outbox_id, owner, message_id, guard_message_id, provider_message_id, details, at)),
        message AS (
@@ -179,12 +188,12 @@ export class OutboxRepository {
          UPDATE contact_messages c SET state = 'sent', sent_at = outbox.at
            FROM outbox WHERE c.id = outbox.guard_message_id AND c.state = 'claimed')
        SELECT id FROM outbox`,
-      [
+      values: [
         answers.map((a) => a.outboxId), answers.map((a) => a.owner), answers.map((a) => a.messageId), answers.map((a) => a.guardMessageId),
         answers.map((a) => a.outcome.providerMessageId), answers.map((a) => JSON.stringify(a.outcome.details ?? {})), answers.map((a) => a.at),
         MESSAGE_STATUS_RANK.sent,
       ],
-    );
+    });
     return new Set(rows.map((r) => String(r.id)));
   }
 

@@ -6,6 +6,7 @@ import { ManualClock } from '../../src/campaigns/calendar/clock';
 import { CampaignScheduler } from '../../src/campaigns/campaign-scheduler.service';
 import { DeliveryWorker } from '../../src/delivery/delivery-worker';
 import { contactInput } from '../factories/contact.factory';
+import { insertEmailAudience, middayZone } from '../support/audience.factory';
 import { createTestApp, TestApp } from '../support/test-app';
 
 /**
@@ -130,6 +131,26 @@ describe('campaign lifecycle', () => {
     clock.set('2027-05-04T01:00:00Z');
     await t.app.get(CampaignScheduler).evaluateTrigger(winBack, clock.now());
     expect((await outbox(winBack)).get(owner)?.occasion_key).toBe(`signal:frequency_class:${signal.id}`);
+  });
+
+  it('drains a broadcast of several batches with the worker’s loops: every recipient once, the campaign completed', async () => {
+    clock.set('2027-05-10T10:00:00Z');
+    const tag = tagged();
+    const recipients = 250; // more than two of the worker's batches (WORKER_BATCH_SIZE 100)
+    await insertEmailAudience(t, recipients, tag, middayZone(clock.now()));
+    const id = await campaign({ name: `drain ${tag}`, kind: 'broadcast', audience: { field: 'tags', op: 'has', value: tag } });
+    await t.http.post(`/campaigns/${id}/start`).set(t.auth('marketer')).expect(200);
+
+    const drained = await t.app.get(DeliveryWorker).drain({ campaignIds: [id] });
+    expect(drained.results).toMatchObject({ sent: recipients, failed: 0, retry: 0, lost_lease: 0 });
+    expect(drained.claims).toBeGreaterThanOrEqual(3);
+    const [messages] = await t.db.query(
+      `SELECT count(*)::int AS messages, count(DISTINCT contact_id)::int AS recipients, count(*) FILTER (WHERE status = 'sent')::int AS sent FROM messages WHERE campaign_id = $1`,
+      [id],
+    );
+    expect(messages).toEqual({ messages: recipients, recipients, sent: recipients });
+    const { body } = await t.http.get(`/campaigns/${id}`).set(t.auth('viewer')).expect(200);
+    expect(body).toMatchObject({ status: 'completed', progress: { sent: recipients, total: recipients } });
   });
 
   it('refuses what the lifecycle does not allow, and bad schedules, naming the field', async () => {

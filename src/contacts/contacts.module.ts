@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { PreparedStatements } from '../common/prepared-statements';
 import { PrivacyModule } from '../privacy/privacy.module';
 import { ConsentService } from './consent.service';
 import { ContactsController } from './contacts.controller';
@@ -16,7 +17,7 @@ import { ImportJobRepository } from './import/import-job.repository';
   imports: [PrivacyModule],
   controllers: [ContactsController, ContactImportController],
   providers: [
-    ContactsService, ContactsRepository, ConsentService,
+    ContactsService, ContactsRepository, ConsentService, PreparedStatements,
     ContactImportService, ContactImportRunner, ContactImportProcessor, ImportBatchPlanner, ContactImportRepository, ImportJobRepository,
   ],
   exports: [ContactsService, ConsentService, ContactImportService],

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { ApiError } from '../common/errors/api-error';
+import { PreparedStatements } from '../common/prepared-statements';
 import { LatestConsentRow } from './consent.service';
 import { Contact } from './contact.entity';
 import { ListContactsQuery } from './dto/list-contacts.query';
@@ -16,16 +17,20 @@ export type ShownContact = Omit<Contact, 'deletedAt' | 'erasedAt'>;
 
 @Injectable()
 export class ContactsRepository {
-  private shownColumnsSql?: string;
+  private liveWithConsentSql?: string;
 
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly statements: PreparedStatements,
+  ) {}
 
   /**
    * The live contact and its latest consent event per channel in one round trip: the read API's
-   * hottest query, so it skips the ORM's query building (written once from the entity's metadata).
+   * hottest query, so it skips the ORM's query building (written once from the entity's metadata)
+   * and is prepared once per connection.
    */
   async findLiveWithConsent(id: string): Promise<{ contact: ShownContact; consent: LatestConsentRow[] } | null> {
-    const rows: Array<ShownContact & { consent: LatestConsentRow[] }> = await this.db.query(
+    this.liveWithConsentSql ??=
       `SELECT ${this.shownColumns()},
               COALESCE((SELECT json_agg(latest)
                           FROM (SELECT DISTINCT ON (e.channel) e.channel, e.status, e.source, e.consent_text, e.recorded_at
@@ -33,9 +38,8 @@ export class ContactsRepository {
                                  WHERE e.contact_id = c.id
                                  ORDER BY e.channel, e.recorded_at DESC, e.id DESC) latest), '[]') AS consent
          FROM contacts c
-        WHERE c.id = $1 AND c.deleted_at IS NULL`,
-      [id],
-    );
+        WHERE c.id = $1 AND c.deleted_at IS NULL`;
+    const rows = await this.statements.rows<ShownContact & { consent: LatestConsentRow[] }>(this.db.manager, this.liveWithConsentSql, [id]);
     if (rows.length === 0) return null;
     const { consent, ...contact } = rows[0];
     return { contact, consent };
@@ -43,12 +47,11 @@ export class ContactsRepository {
 
   /** The entity's columns under their property names, dates as YYYY-MM-DD text as TypeORM gives them. */
   private shownColumns(): string {
-    this.shownColumnsSql ??= this.db
+    return this.db
       .getMetadata(Contact)
       .columns.filter((column) => column.propertyName !== 'deletedAt' && column.propertyName !== 'erasedAt')
       .map((column) => `c.${column.databaseName}${column.type === 'date' ? '::text' : ''} AS "${column.propertyName}"`)
       .join(', ');
-    return this.shownColumnsSql;
   }
 
   async list(query: ListContactsQuery): Promise<{ items: Contact[]; nextCursor: string | null }> {

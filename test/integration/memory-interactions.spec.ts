@@ -39,6 +39,11 @@ describe('interactions', () => {
       { product_key: 'tea-longjing', quantity: 1, contact_id: contactId },
     ]);
     expect(seenByListener).toContainEqual({ contactIds: [contactId], visible: 1 });
+    // The answer is the interaction as stored: what the list shows, and what the audit log names.
+    const listed = await t.http.get(`/contacts/${contactId}/interactions`).set(t.auth('viewer')).expect(200);
+    expect(listed.body.items).toEqual([res.body]);
+    const [audit] = await t.db.query(`SELECT actor_label, changes FROM audit_log WHERE action = 'interaction.record' AND entity_id = $1`, [contactId]);
+    expect(audit).toEqual({ actor_label: 'api-key:test marketer', changes: { interactionId: res.body.id, kind: 'purchase', eventId: res.body.eventId } });
   });
 
   it('replays the same eventId as a 200 that writes nothing, and refuses a different payload with 409', async () => {
@@ -47,7 +52,7 @@ describe('interactions', () => {
     const first = await post(contactId, body).expect(201);
     const hookCalls = seenByListener.length;
     const again = await post(contactId, body).expect(200);
-    expect(again.body.id).toBe(first.body.id);
+    expect(again.body).toEqual(first.body);
     expect(await countEvents(String(body.eventId))).toBe(1);
     expect(seenByListener).toHaveLength(hookCalls);
     const audits = await t.db.query(`SELECT count(*)::int AS count FROM audit_log WHERE action = 'interaction.record' AND entity_id = $1`, [contactId]);

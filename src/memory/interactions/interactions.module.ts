@@ -1,5 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { PreparedStatements } from '../../common/prepared-statements';
 import { Interaction } from './interaction.entity';
 import { InteractionHooks } from './interaction-hooks';
 import { InteractionsController } from './interactions.controller';
@@ -12,7 +13,7 @@ import { PurchaseLine } from './purchase-line.entity';
 @Module({
   imports: [TypeOrmModule.forFeature([Interaction, PurchaseLine])],
   controllers: [InteractionsController],
-  providers: [InteractionHooks, InteractionsService, InteractionsRepository, OpenTopicsService],
+  providers: [InteractionHooks, InteractionsService, InteractionsRepository, OpenTopicsService, PreparedStatements],
   exports: [InteractionHooks, InteractionsService, OpenTopicsService],
 })
 export class InteractionsModule {}

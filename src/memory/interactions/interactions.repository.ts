@@ -1,5 +1,6 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { PreparedStatements } from '../../common/prepared-statements';
 import { InteractionKind, InteractionRecord, PurchaseLineRecord, StoredInteraction } from './interaction-rules';
 
 /** An interaction as the API shows it. */
@@ -25,8 +26,63 @@ const VIEW_COLUMNS = `i.id, i.contact_id AS "contactId", i.event_id AS "eventId"
                              ORDER BY l.line_no)
               FROM purchase_lines l WHERE l.interaction_id = i.id), '[]'::jsonb) AS items`;
 
+/** VIEW_COLUMNS of the row an INSERT … RETURNING gave back (its lines come from the lines' own RETURNING). */
+const RETURNED_VIEW_COLUMNS = `i.id, i.contact_id AS "contactId", i.event_id AS "eventId", i.kind, i.occurred_at AS "occurredAt",
+  i.recorded_at AS "recordedAt", i.recorded_by AS "recordedBy", i.channel, i.amount::float8 AS amount, i.currency, i.summary,
+  i.details, i.message_id AS "messageId", i.topic_raised_at AS "topicRaisedAt", i.topic_raised_by_message AS "topicRaisedByMessage"`;
+
+/**
+ * One interaction of one live contact, its purchase lines and its audit row, in one statement (the
+ * API's busiest write). FOR KEY SHARE keeps a concurrent delete or erasure of the contact out until
+ * the transaction ends. An eventId already stored inserts nothing (a concurrent writer of the same
+ * eventId is waited for, then skipped); the caller then compares the stored event. The audit row is
+ * the one AuditService.record writes for 'interaction.record'.
+ */
+const RECORD_ONE_SQL = `
+  WITH live AS (
+    SELECT id FROM contacts WHERE id = $1::uuid AND deleted_at IS NULL FOR KEY SHARE
+  ), i AS (
+    INSERT INTO interactions (contact_id, event_id, kind, occurred_at, recorded_by, channel, amount, currency, summary, details, message_id)
+    SELECT live.id, $2::text, $3::text, $4::timestamptz, $5::text, $6::text, $7::numeric, $8::text, $9::text, $10::jsonb, $11::uuid
+      FROM live
+    ON CONFLICT (event_id) DO NOTHING
+    RETURNING *
+  ), lines AS (
+    INSERT INTO purchase_lines (interaction_id, line_no, contact_id, product_key, product_name, quantity, unit, unit_price, occurred_at)
+    SELECT i.id, l."lineNo", i.contact_id, l."productKey", l.name, l.quantity, l.unit, l."unitPrice", i.occurred_at
+      FROM i, jsonb_to_recordset($12::jsonb) AS l("lineNo" smallint, "productKey" text, name text, quantity numeric, unit text, "unitPrice" numeric)
+    RETURNING line_no, product_key, product_name, quantity, unit, unit_price
+  ), audit AS (
+    INSERT INTO audit_log (actor_key_id, actor_label, action, entity_type, entity_id, changes)
+    SELECT $13::uuid, $5::text, 'interaction.record', 'contact', i.contact_id::text,
+           jsonb_build_object('interactionId', i.id, 'kind', i.kind, 'eventId', i.event_id)
+      FROM i
+  )
+  SELECT EXISTS (SELECT 1 FROM live) AS "contactLive", ${RETURNED_VIEW_COLUMNS},
+         COALESCE((SELECT jsonb_agg(jsonb_build_object('lineNo', l.line_no, 'productKey', l.product_key, 'name', l.product_name,
+                                                       'quantity', l.quantity::float8, 'unit', l.unit, 'unitPrice', l.unit_price::float8)
+                                    ORDER BY l.line_no)
+                     FROM lines l), '[]'::jsonb) AS items
+    FROM (SELECT 1) AS one LEFT JOIN i ON true`;
+
 @Injectable()
 export class InteractionsRepository {
+  /** Stateless otherwise: other modules construct their own (without the injected statements, recordOne runs unnamed). */
+  constructor(@Optional() private readonly statements: PreparedStatements = PreparedStatements.unnamed) {}
+
+  /**
+   * Stores one interaction for a contact with its lines and audit row in one round trip. `contactLive`
+   * false: no such live contact, nothing stored; `stored` null: the eventId was already stored.
+   */
+  async recordOne(tx: EntityManager, record: InteractionRecord, actor: { keyId: string | null; label: string }): Promise<{ contactLive: boolean; stored: InteractionView | null }> {
+    const [row] = await this.statements.rows<InteractionView & { contactLive: boolean }>(tx, RECORD_ONE_SQL, [
+      record.contactId, record.eventId, record.kind, record.occurredAt.toISOString(), actor.label, record.channel, record.amount,
+      record.currency, record.summary, JSON.stringify(record.details), record.messageId, JSON.stringify(record.items), actor.keyId,
+    ]);
+    const { contactLive, ...view } = row;
+    return { contactLive, stored: view.id ? view : null };
+  }
+
   /**
    * All interactions in one statement. Rows whose eventId is already stored are skipped (a
    * concurrent writer of the same eventId is waited for, then skipped); the caller compares them.

@@ -9,7 +9,7 @@ import { ListInteractionsQuery } from './dto/list-interactions.query';
 import { InteractionHooks } from './interaction-hooks';
 import { InteractionRecord, replayDifferences, toInteractionRecord } from './interaction-rules';
 import { InteractionsRepository, InteractionView } from './interactions.repository';
-import { assertContactExists, assertLiveContact, missingContacts } from './live-contacts';
+import { assertContactExists, missingContacts } from './live-contacts';
 import { decodeCursor, encodeCursor } from './query-params';
 
 export interface StoredOutcome {
@@ -39,19 +39,25 @@ export class InteractionsService {
     private readonly audit: AuditService,
   ) {}
 
+  /**
+   * The API's busiest write: the interaction, its lines and audit row in one statement, then the
+   * derived memory, all in one transaction; the answer is what the insert returned (no read after it).
+   */
   async recordOne(contactId: string, dto: InteractionInputDto, actor: Actor): Promise<{ interaction: InteractionView; created: boolean }> {
     const { record, problems } = toInteractionRecord(dto, contactId, Date.now());
     if (problems.length > 0) throw ApiError.validation(problems);
-    const [outcome] = await this.db.transaction(async (tx) => {
-      await assertLiveContact(tx, contactId);
-      const outcomes = await this.store(tx, [record], actor, () => '');
-      if (outcomes[0].status === 'created') {
-        await this.audit.record(tx, actor, 'interaction.record', 'contact', contactId, { interactionId: outcomes[0].id, kind: record.kind, eventId: record.eventId });
+    return this.db.transaction(async (tx) => {
+      const { contactLive, stored } = await this.repository.recordOne(tx, record, actor);
+      if (!contactLive) throw ApiError.notFound('Contact', contactId);
+      if (stored) {
+        await this.hooks.run(tx, [contactId]);
+        return { interaction: stored, created: true };
       }
-      return outcomes;
+      const [existing] = await this.repository.byEventIds(tx, [record.eventId]);
+      const differs = replayDifferences(existing, record);
+      if (differs.length > 0) throw eventIdConflict([{ field: 'eventId', problem: eventIdReused(record.eventId, differs) }]);
+      return { interaction: existing, created: false };
     });
-    const [interaction] = await this.repository.byEventIds(this.db.manager, [record.eventId]);
-    return { interaction, created: outcome.status === 'created' };
   }
 
   /** Up to 1,000 interactions for many contacts: all stored, or (on any problem) none. */
@@ -121,12 +127,10 @@ export class InteractionsService {
     for (const record of replays) {
       const differs = replayDifferences(existing.get(record.eventId)!, record);
       if (differs.length > 0) {
-        conflicts.push({ field: `${fieldOf(record.eventId)}eventId`, problem: `eventId "${record.eventId}" was already used for a different interaction (differs in ${differs.join(', ')})` });
+        conflicts.push({ field: `${fieldOf(record.eventId)}eventId`, problem: eventIdReused(record.eventId, differs) });
       }
     }
-    if (conflicts.length > 0) {
-      throw new ApiError(HttpStatus.CONFLICT, 'EVENT_ID_CONFLICT', 'An eventId was already used for a different interaction; nothing was stored.', conflicts);
-    }
+    if (conflicts.length > 0) throw eventIdConflict(conflicts);
     const created = records.filter((r) => inserted.has(r.eventId));
     await this.repository.insertLines(tx, created);
     if (created.length > 0) await this.hooks.run(tx, created.map((r) => r.contactId));
@@ -135,4 +139,12 @@ export class InteractionsService {
       return row ? { eventId: r.eventId, id: row.id, status: 'created' as const } : { eventId: r.eventId, id: existing.get(r.eventId)!.id, status: 'replayed' as const };
     });
   }
+}
+
+function eventIdReused(eventId: string, differs: string[]): string {
+  return `eventId "${eventId}" was already used for a different interaction (differs in ${differs.join(', ')})`;
+}
+
+function eventIdConflict(conflicts: ErrorDetail[]): ApiError {
+  return new ApiError(HttpStatus.CONFLICT, 'EVENT_ID_CONFLICT', 'An eventId was already used for a different interaction; nothing was stored.', conflicts);
 }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { SqlValues, withStatements } from '../../common/prepared-statements';
 import { ProductPurchase, RunOutEstimate } from './run-out-model';
 
 /** Advisory-lock namespace (ASCII "TDRP") for recomputing one contact's predictions at a time. */
@@ -37,85 +38,97 @@ export interface PredictionView {
   computedAt: Date;
 }
 
+/**
+ * Serialises recomputations of the same contact: two transactions recording purchases for one
+ * person each see the other's purchase once it commits, so the last writer has both. Locks are
+ * taken in a fixed order so they cannot deadlock. A query with one row per contact.
+ */
+export function lockPredictionsSql(ids: string): string {
+  return `SELECT pg_advisory_xact_lock(${CONTACT_LOCK_NAMESPACE}, k)
+            FROM (SELECT DISTINCT hashtext(id::text) AS k FROM unnest(${ids}) AS id ORDER BY k) ordered`;
+}
+
+/**
+ * One row: `purchases`, each purchase (interaction) of each product by these contacts with the
+ * quantities of its lines summed, oldest first per contact and product; `rates`, the default daily
+ * consumption of every product they bought that has one. As JSON, so both come in one round trip.
+ */
+export function purchasesAndRatesSql(ids: string, onlyProduct: string): string {
+  return `WITH bought AS (
+            SELECT contact_id, product_key, min(occurred_at) AS at, sum(quantity) AS quantity
+              FROM purchase_lines
+             WHERE contact_id = ANY(${ids}) AND (${onlyProduct} IS NULL OR product_key = ${onlyProduct})
+             GROUP BY contact_id, product_key, interaction_id
+          )
+          SELECT (SELECT coalesce(json_agg(json_build_array(b.contact_id, b.product_key, b.at, b.quantity) ORDER BY b.contact_id, b.product_key, b.at), '[]')
+                    FROM bought b) AS purchases,
+                 (SELECT coalesce(json_object_agg(d.product_key, d.daily_consumption), '{}')
+                    FROM product_consumption_defaults d WHERE d.product_key IN (SELECT product_key FROM bought)) AS rates`;
+}
+
+/** The answer of purchasesAndRatesSql, grouped per contact and product. */
+export function toPurchasesAndRates(row: { purchases: Array<[string, string, string, number]>; rates: Record<string, number> }): {
+  pairs: ContactProductPurchases[];
+  rates: Map<string, number>;
+} {
+  const pairs: ContactProductPurchases[] = [];
+  for (const [contactId, productKey, at, quantity] of row.purchases) {
+    let pair = pairs[pairs.length - 1];
+    if (!pair || pair.contactId !== contactId || pair.productKey !== productKey) {
+      pair = { contactId, productKey, purchases: [] };
+      pairs.push(pair);
+    }
+    pair.purchases.push({ at: new Date(at), quantity: Number(quantity) });
+  }
+  return { pairs, rates: new Map(Object.entries(row.rates).map(([key, rate]) => [key, Number(rate)])) };
+}
+
+/**
+ * Data-modifying statements (for a WITH) that make the stored predictions of these contacts (of one
+ * product, or of all) exactly `estimates`: upsert those, delete the ones that no longer have one.
+ */
+export function replacePredictionsSql(values: SqlValues, ids: string, onlyProduct: string, estimates: PairEstimate[], now: Date): string[] {
+  const contacts = values.add(estimates.map((e) => e.contactId), 'uuid[]');
+  const products = values.add(estimates.map((e) => e.productKey), 'text[]');
+  return [
+    `DELETE FROM replenishment_predictions p
+      WHERE p.contact_id = ANY(${ids}) AND (${onlyProduct} IS NULL OR p.product_key = ${onlyProduct})
+        AND NOT EXISTS (SELECT 1 FROM unnest(${contacts}, ${products}) AS k(contact_id, product_key)
+                         WHERE k.contact_id = p.contact_id AND k.product_key = p.product_key)`,
+    `INSERT INTO replenishment_predictions AS p
+            (contact_id, product_key, run_out_on, daily_consumption, purchases_used, last_purchase_at, computed_at)
+     SELECT contact_id, product_key, run_out_on, daily_consumption, purchases_used, last_purchase_at, ${values.add(now.toISOString(), 'timestamptz')}
+       FROM unnest(${contacts}, ${products}, ${values.add(estimates.map((e) => e.estimate.runOutOn), 'date[]')},
+                   ${values.add(estimates.map((e) => e.estimate.dailyConsumption.toFixed(6)), 'numeric[]')},
+                   ${values.add(estimates.map((e) => e.estimate.purchasesUsed), 'int[]')},
+                   ${values.add(estimates.map((e) => e.estimate.lastPurchaseAt.toISOString()), 'timestamptz[]')})
+            AS e(contact_id, product_key, run_out_on, daily_consumption, purchases_used, last_purchase_at)
+     ON CONFLICT (contact_id, product_key) DO UPDATE SET
+            run_out_on = EXCLUDED.run_out_on, daily_consumption = EXCLUDED.daily_consumption,
+            purchases_used = EXCLUDED.purchases_used, last_purchase_at = EXCLUDED.last_purchase_at,
+            computed_at = EXCLUDED.computed_at`,
+  ];
+}
+
 @Injectable()
 export class ReplenishmentRepository {
-  /**
-   * Serialises recomputations of the same contact: two transactions recording purchases for one
-   * person each see the other's purchase once it commits, so the last writer has both. Locks are
-   * taken in a fixed order so they cannot deadlock.
-   */
+  /** See lockPredictionsSql. */
   async lockContacts(tx: EntityManager, contactIds: string[]): Promise<void> {
-    await tx.query(
-      `SELECT pg_advisory_xact_lock($2, k)
-         FROM (SELECT DISTINCT hashtext(id::text) AS k FROM unnest($1::uuid[]) AS id ORDER BY k) ordered`,
-      [contactIds, CONTACT_LOCK_NAMESPACE],
-    );
+    await tx.query(lockPredictionsSql('$1::uuid[]'), [contactIds]);
   }
 
-  /** Each purchase (interaction) of each product by these contacts, quantities of its lines summed, oldest first. */
-  async purchases(tx: EntityManager, contactIds: string[], onlyProduct: string | null): Promise<ContactProductPurchases[]> {
-    const rows: Array<{ contact_id: string; product_key: string; at: Date; quantity: string }> = await tx.query(
-      `SELECT contact_id, product_key, min(occurred_at) AS at, sum(quantity) AS quantity
-         FROM purchase_lines
-        WHERE contact_id = ANY($1::uuid[]) AND ($2::text IS NULL OR product_key = $2)
-        GROUP BY contact_id, product_key, interaction_id
-        ORDER BY contact_id, product_key, at`,
-      [contactIds, onlyProduct],
-    );
-    const pairs: ContactProductPurchases[] = [];
-    for (const row of rows) {
-      let pair = pairs[pairs.length - 1];
-      if (!pair || pair.contactId !== row.contact_id || pair.productKey !== row.product_key) {
-        pair = { contactId: row.contact_id, productKey: row.product_key, purchases: [] };
-        pairs.push(pair);
-      }
-      pair.purchases.push({ at: row.at, quantity: Number(row.quantity) });
-    }
-    return pairs;
+  /** See purchasesAndRatesSql. */
+  async purchasesAndRates(tx: EntityManager, contactIds: string[], onlyProduct: string | null): Promise<ReturnType<typeof toPurchasesAndRates>> {
+    const [row] = await tx.query(purchasesAndRatesSql('$1::uuid[]', '$2::text'), [contactIds, onlyProduct]);
+    return toPurchasesAndRates(row);
   }
 
-  async defaultRates(tx: EntityManager, productKeys: string[]): Promise<Map<string, number>> {
-    if (productKeys.length === 0) return new Map();
-    const rows: Array<{ product_key: string; daily_consumption: string }> = await tx.query(
-      `SELECT product_key, daily_consumption FROM product_consumption_defaults WHERE product_key = ANY($1::text[])`,
-      [productKeys],
-    );
-    return new Map(rows.map((r) => [r.product_key, Number(r.daily_consumption)]));
-  }
-
-  /**
-   * Makes the stored predictions of these contacts (of one product, or of all) exactly `estimates`:
-   * upserts those and deletes the ones that no longer have an estimate.
-   */
+  /** See replacePredictionsSql; one statement. */
   async replace(tx: EntityManager, contactIds: string[], onlyProduct: string | null, estimates: PairEstimate[], now: Date): Promise<void> {
-    await tx.query(
-      `DELETE FROM replenishment_predictions p
-        WHERE p.contact_id = ANY($1::uuid[]) AND ($2::text IS NULL OR p.product_key = $2)
-          AND NOT EXISTS (SELECT 1 FROM unnest($3::uuid[], $4::text[]) AS k(contact_id, product_key)
-                           WHERE k.contact_id = p.contact_id AND k.product_key = p.product_key)`,
-      [contactIds, onlyProduct, estimates.map((e) => e.contactId), estimates.map((e) => e.productKey)],
-    );
-    if (estimates.length === 0) return;
-    await tx.query(
-      `INSERT INTO replenishment_predictions AS p
-              (contact_id, product_key, run_out_on, daily_consumption, purchases_used, last_purchase_at, computed_at)
-       SELECT contact_id, product_key, run_out_on, daily_consumption, purchases_used, last_purchase_at, $7
-         FROM unnest($1::uuid[], $2::text[], $3::date[], $4::numeric[], $5::int[], $6::timestamptz[])
-              AS e(contact_id, product_key, run_out_on, daily_consumption, purchases_used, last_purchase_at)
-       ON CONFLICT (contact_id, product_key) DO UPDATE SET
-              run_out_on = EXCLUDED.run_out_on, daily_consumption = EXCLUDED.daily_consumption,
-              purchases_used = EXCLUDED.purchases_used, last_purchase_at = EXCLUDED.last_purchase_at,
-              computed_at = EXCLUDED.computed_at`,
-      [
-        estimates.map((e) => e.contactId),
-        estimates.map((e) => e.productKey),
-        estimates.map((e) => e.estimate.runOutOn),
-        estimates.map((e) => e.estimate.dailyConsumption.toFixed(6)),
-        estimates.map((e) => e.estimate.purchasesUsed),
-        estimates.map((e) => e.estimate.lastPurchaseAt),
-        now,
-      ],
-    );
+    const values = new SqlValues();
+    const ids = values.add(contactIds, 'uuid[]');
+    const product = values.add(onlyProduct, 'text');
+    await tx.query(withStatements(replacePredictionsSql(values, ids, product, estimates, now)), values.values);
   }
 
   async contactsWhoBought(tx: EntityManager, productKey: string): Promise<string[]> {

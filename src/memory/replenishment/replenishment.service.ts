@@ -1,14 +1,13 @@
-import { Injectable, OnModuleInit } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DateTime } from 'luxon';
 import { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '../../audit/audit.service';
 import { Actor } from '../../auth/actor';
 import { ApiError } from '../../common/errors/api-error';
-import { InteractionHooks, InteractionListener } from '../interactions/interaction-hooks';
 import { ProductConsumptionDto } from './dto/product-consumption.dto';
 import { DueReplenishment, PairEstimate, PredictionView, ReplenishmentRepository } from './replenishment.repository';
-import { estimateRunOut } from './run-out-model';
+import { estimatePairs } from './run-out-model';
 
 /** Reminders go out this many days before the predicted run-out unless a campaign says otherwise. */
 export const DEFAULT_REMINDER_LEAD_DAYS = 3;
@@ -21,34 +20,23 @@ const RECOMPUTE_CHUNK = 1_000;
  * records a purchase, so a purchase in between moves the date before any reminder can go out.
  */
 @Injectable()
-export class ReplenishmentService implements OnModuleInit, InteractionListener {
+export class ReplenishmentService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
-    private readonly hooks: InteractionHooks,
     private readonly predictions: ReplenishmentRepository,
     private readonly audit: AuditService,
   ) {}
 
-  onModuleInit(): void {
-    this.hooks.register(this);
-  }
-
-  async onInteractionsRecorded(tx: EntityManager, contactIds: string[]): Promise<void> {
-    await this.recomputeContacts(tx, contactIds);
-  }
-
-  /** Rewrites the predictions of these contacts (for every product, or one) from their purchase lines. */
+  /**
+   * Rewrites the predictions of these contacts (for every product, or one) from their purchase lines.
+   * (Recording a purchase does the same through DerivedMemoryListener, in fewer statements.)
+   */
   async recomputeContacts(tx: EntityManager, contactIds: string[], onlyProduct: string | null = null): Promise<PairEstimate[]> {
     const ids = [...new Set(contactIds)];
     if (ids.length === 0) return [];
     await this.predictions.lockContacts(tx, ids);
-    const pairs = await this.predictions.purchases(tx, ids, onlyProduct);
-    const defaults = await this.predictions.defaultRates(tx, [...new Set(pairs.map((p) => p.productKey))]);
-    const estimates: PairEstimate[] = [];
-    for (const pair of pairs) {
-      const estimate = estimateRunOut(pair.purchases, defaults.get(pair.productKey) ?? null);
-      if (estimate) estimates.push({ contactId: pair.contactId, productKey: pair.productKey, estimate });
-    }
+    const { pairs, rates } = await this.predictions.purchasesAndRates(tx, ids, onlyProduct);
+    const estimates = estimatePairs(pairs, rates);
     await this.predictions.replace(tx, ids, onlyProduct, estimates, new Date());
     return estimates;
   }

@@ -100,3 +100,16 @@ export function mergeClosePurchases(purchases: ProductPurchase[]): ProductPurcha
   }
   return merged;
 }
+
+/** The estimate of each (contact, product) that has one; `defaultRates` by product key. */
+export function estimatePairs<P extends { contactId: string; productKey: string; purchases: ProductPurchase[] }>(
+  pairs: P[],
+  defaultRates: Map<string, number>,
+): Array<{ contactId: string; productKey: string; estimate: RunOutEstimate }> {
+  const estimates: Array<{ contactId: string; productKey: string; estimate: RunOutEstimate }> = [];
+  for (const pair of pairs) {
+    const estimate = estimateRunOut(pair.purchases, defaultRates.get(pair.productKey) ?? null);
+    if (estimate) estimates.push({ contactId: pair.contactId, productKey: pair.productKey, estimate });
+  }
+  return estimates;
+}

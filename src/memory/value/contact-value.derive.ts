@@ -96,3 +96,10 @@ export function valueChanges(before: StoredClasses | undefined, after: DerivedVa
   }
   return changes;
 }
+
+/** The derived value of each contact from its facts, and the changes from the classes stored before. */
+export function deriveValues(rows: Array<{ facts: ContactFacts; stored: StoredClasses }>, calendar: ValueCalendar): { derived: DerivedValue[]; changes: ValueChange[] } {
+  const derived = rows.map((r) => deriveContactValue(r.facts, calendar));
+  const changes = derived.flatMap((d, i) => valueChanges(rows[i].stored, d));
+  return { derived, changes };
+}

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { DateTime } from 'luxon';
 import { deriveContactValue, valueChanges } from './contact-value.derive';
 import { classifyGap, frequencyClass, loyaltyStage, PurchaseHistory, rfmScore, valueCalendar } from './value-rules';
@@ -108,5 +109,26 @@ describe('derived value and its signals', () => {
     expect(valueChanges(undefined, first).map((c) => `${c.dimension}:${c.from}→${c.to}`)).toEqual(['loyalty_stage:null→new', 'frequency_class:null→light']);
     const none = deriveContactValue({ ...facts, firstPurchaseAt: null, lastPurchaseAt: null, lastVisitAt: null, visitDays: 0, purchasesTotal: 0, purchases12m: 0, frequency12m: 0 }, calendar);
     expect(valueChanges(undefined, none)).toEqual([]);
+  });
+});
+
+describe('value calendar', () => {
+  it('steps back 12 months, 2 years and 90 days exactly as luxon does from the instant itself, leap days included', () => {
+    const fromInstant = (at: Date) => {
+      const utc = DateTime.fromJSDate(at, { zone: 'utc' });
+      return { yearAgo: utc.minus({ months: 12 }).toJSDate(), twoYearsAgo: utc.minus({ years: 2 }).toJSDate(), newCustomerSince: utc.minus({ days: 90 }).toJSDate() };
+    };
+    fc.assert(
+      fc.property(fc.date({ min: new Date('1972-01-01T00:00:00Z'), max: new Date('2100-12-31T23:59:59.999Z'), noInvalidDate: true }), (at) => {
+        const { now, ...steps } = valueCalendar(at);
+        expect(now).toBe(at);
+        expect(steps).toEqual(fromInstant(at));
+      }),
+      { numRuns: 2_000 },
+    );
+    for (const at of ['2028-02-29T23:59:59.999Z', '2028-02-29T00:00:00.000Z', '2029-03-01T00:00:00.000Z', '2030-02-28T13:14:15.016Z']) {
+      const { now: _now, ...steps } = valueCalendar(new Date(at));
+      expect(steps).toEqual(fromInstant(new Date(at)));
+    }
   });
 });

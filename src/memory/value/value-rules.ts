@@ -41,13 +41,33 @@ export interface ValueCalendar {
   newCustomerSince: Date;
 }
 
+const DAY_MS = 86_400_000;
+
+/** The calendar of the UTC day asked for last: every recording of a day shares it. */
+let lastDay: { start: number; yearAgo: number; twoYearsAgo: number; newCustomerSince: number } | null = null;
+
+/**
+ * UTC has no daylight saving time, so stepping back whole months, years or days from an instant is
+ * stepping back from its day's midnight and adding the same time of day: luxon works each day out
+ * once, not on every recorded interaction (where it was a few percent of the request's CPU).
+ */
 export function valueCalendar(now: Date): ValueCalendar {
-  const at = DateTime.fromJSDate(now, { zone: 'utc' });
+  const start = Math.floor(now.getTime() / DAY_MS) * DAY_MS;
+  if (lastDay?.start !== start) {
+    const midnight = DateTime.fromMillis(start, { zone: 'utc' });
+    lastDay = {
+      start,
+      yearAgo: midnight.minus({ months: 12 }).toMillis(),
+      twoYearsAgo: midnight.minus({ years: LONG_STANDING_YEARS }).toMillis(),
+      newCustomerSince: midnight.minus({ days: NEW_CUSTOMER_DAYS }).toMillis(),
+    };
+  }
+  const timeOfDay = now.getTime() - start;
   return {
     now,
-    yearAgo: at.minus({ months: 12 }).toJSDate(),
-    twoYearsAgo: at.minus({ years: LONG_STANDING_YEARS }).toJSDate(),
-    newCustomerSince: at.minus({ days: NEW_CUSTOMER_DAYS }).toJSDate(),
+    yearAgo: new Date(lastDay.yearAgo + timeOfDay),
+    twoYearsAgo: new Date(lastDay.twoYearsAgo + timeOfDay),
+    newCustomerSince: new Date(lastDay.newCustomerSince + timeOfDay),
   };
 }
 

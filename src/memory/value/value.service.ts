@@ -1,11 +1,10 @@
-import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import { AuditService } from '../../audit/audit.service';
 import { Actor } from '../../auth/actor';
-import { InteractionHooks, InteractionListener } from '../interactions/interaction-hooks';
 import { AbcOutcome, AbcRepository } from './abc.repository';
-import { deriveContactValue, ValueChange, valueChanges } from './contact-value.derive';
+import { deriveValues, ValueChange } from './contact-value.derive';
 import { ValueRepository } from './value.repository';
 import { valueCalendar } from './value-rules';
 
@@ -28,44 +27,33 @@ export interface BaseRecomputeSummary {
 
 /**
  * Keeps each contact's derived value current: per contact inside the transaction that records its
- * interactions, and base-wide (ABC, plus everything that moves with the calendar such as recency
- * and a heavy customer turning light) in a daily run.
+ * interactions (through DerivedMemoryListener), and base-wide (ABC, plus everything that moves with
+ * the calendar such as recency and a heavy customer turning light) in a daily run.
  */
 @Injectable()
-export class ValueService implements OnModuleInit, InteractionListener {
+export class ValueService {
   private readonly logger = new Logger('ValueService');
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
-    private readonly hooks: InteractionHooks,
     private readonly values: ValueRepository,
     private readonly abc: AbcRepository,
     private readonly audit: AuditService,
   ) {}
 
-  onModuleInit(): void {
-    this.hooks.register(this);
-  }
-
-  async onInteractionsRecorded(tx: EntityManager, contactIds: string[]): Promise<void> {
-    await this.recomputeContacts(tx, contactIds, new Date());
-  }
-
   /**
    * Recomputes the figures, classes and stage of these contacts as of `now` within `tx`, and appends
    * a value signal for each class or stage that changed. The ABC class is left as the last base-wide
-   * run set it: it depends on everyone else's revenue. Returns the changes signalled.
+   * run set it: it depends on everyone else's revenue. Returns the changes signalled. (Recording an
+   * interaction does the same through DerivedMemoryListener, in fewer statements.)
    */
   async recomputeContacts(tx: EntityManager, contactIds: string[], now: Date): Promise<ValueChange[]> {
     const ids = [...new Set(contactIds)];
     if (ids.length === 0) return [];
-    const before = await this.values.lockClasses(tx, ids);
+    await this.values.lockRows(tx, ids);
     const calendar = valueCalendar(now);
-    const facts = await this.values.facts(tx, ids, calendar);
-    const derived = facts.map((f) => deriveContactValue(f, calendar));
-    const changes = derived.flatMap((d) => valueChanges(before.get(d.contactId), d));
-    await this.values.save(tx, derived, now);
-    await this.values.appendSignals(tx, changes, now);
+    const { derived, changes } = deriveValues(await this.values.facts(tx, ids, calendar), calendar);
+    await this.values.save(tx, derived, changes, now);
     return changes;
   }
 

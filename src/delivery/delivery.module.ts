@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { PreparedStatements } from '../common/prepared-statements';
 import { PersonalDataRegistry } from '../privacy/personal-data.registry';
 import { PrivacyModule } from '../privacy/privacy.module';
 import { CalendarModule } from '../campaigns/calendar/calendar.module';
@@ -16,7 +17,7 @@ import { RecipientFactsRepository } from './recipient-facts.repository';
 /** The outbox and the workers that drain it through the guard, the templates and the channels. */
 @Module({
   imports: [PrivacyModule, CampaignsDataModule, CalendarModule, ChannelsModule, GuardModule, RenderContextModule, TemplatesModule],
-  providers: [OutboxRepository, RecipientFactsRepository, MessagePreparer, Dispatcher, DeliveryWorker],
+  providers: [OutboxRepository, RecipientFactsRepository, MessagePreparer, Dispatcher, DeliveryWorker, PreparedStatements],
   exports: [OutboxRepository, RecipientFactsRepository, MessagePreparer, DeliveryWorker],
 })
 export class DeliveryModule {

@@ -1,10 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { Pool } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
-import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import type { ChannelKind, SendOutcome } from '../channels/channel.types';
 import { MESSAGE_STATUS_RANK } from '../channels/messages/message-status';
+import { PreparedStatements } from '../common/prepared-statements';
 
 export type OutboxState = 'pending' | 'processing' | 'sending' | 'sent' | 'failed' | 'skipped' | 'dead';
 
@@ -43,7 +42,10 @@ const CLAIMED_COLUMNS = `id, campaign_id AS "campaignId", contact_id AS "contact
  */
 @Injectable()
 export class OutboxRepository {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly prepared: PreparedStatements,
+  ) {}
 
   /**
    * Claims up to `limit` due rows of the given campaigns for `owner` until `leaseUntil`. SKIP LOCKED
@@ -163,15 +165,14 @@ export class OutboxRepository {
   }
 
   /**
-   * A named statement, so each pooled connection parses it once: it runs every few answers, and
+   * A prepared statement, so each pooled connection parses it once: it runs every few answers, and
    * PostgreSQL spent longer parsing and planning its three updates (~0.4 ms) than running them for
-   * a handful of rows. pg prepares it per connection; it needs no transaction of TypeORM's.
+   * a handful of rows.
    */
   private async completeSentMany(answers: readonly SentAnswer[]): Promise<Set<string>> {
-    const pool = (this.db.driver as PostgresDriver).master as Pool;
-    const { rows } = await pool.query<{ id: string }>({
-      name: 'outbox-complete-sent',
-      text: `WITH answer AS (
+    const rows = await this.prepared.rows<{ id: string }>(
+      this.db.manager,
+      `WITH answer AS (
          SELECT * FROM unnest($1::bigint[], $2::text[], $3::uuid[], $4::uuid[], $5::text[], $6::jsonb[], $7::timestamptz[])
                 AS r(outbox_id, owner, message_id, guard_message_id, provider_message_id, details, at)),
        message AS (
@@ -188,12 +189,12 @@ export class OutboxRepository {
          UPDATE contact_messages c SET state = 'sent', sent_at = outbox.at
            FROM outbox WHERE c.id = outbox.guard_message_id AND c.state = 'claimed')
        SELECT id FROM outbox`,
-      values: [
+      [
         answers.map((a) => a.outboxId), answers.map((a) => a.owner), answers.map((a) => a.messageId), answers.map((a) => a.guardMessageId),
         answers.map((a) => a.outcome.providerMessageId), answers.map((a) => JSON.stringify(a.outcome.details ?? {})), answers.map((a) => a.at),
         MESSAGE_STATUS_RANK.sent,
       ],
-    });
+    );
     return new Set(rows.map((r) => String(r.id)));
   }
 

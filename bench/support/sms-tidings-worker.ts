@@ -175,7 +175,7 @@ async function writesOnly(app: INestApplicationContext, campaignId: string, conc
   const loop = async () => {
     for (;;) {
       const now = new Date();
-      const rows = await outbox.claim(owner, [campaignId], now, new Date(now.getTime() + 60_000), batch);
+      const rows = await outbox.claim(owner, [campaignId], now, 60, batch);
       if (rows.length === 0) return;
       const ids = rows.map(() => randomUUID());
       await db.transaction(async (tx) => {

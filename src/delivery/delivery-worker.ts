@@ -82,15 +82,14 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
     }
     const running = (await this.campaigns.running()).filter((c) => !only || only.campaignIds.includes(c.id));
     const byId = new Map<string, CampaignDefinition>(running.map((c) => [c.id, c]));
-    const leaseUntil = new Date(now.getTime() + this.config.WORKER_LEASE_SECONDS * 1000);
-    const rows = await this.outbox.claim(this.owner, [...byId.keys()], now, leaseUntil, this.config.WORKER_BATCH_SIZE);
+    const leaseSeconds = this.config.WORKER_LEASE_SECONDS;
+    const rows = await this.outbox.claim(this.owner, [...byId.keys()], now, leaseSeconds, this.config.WORKER_BATCH_SIZE);
     // A slow provider can keep a batch longer than one lease; while this process lives, its rows stay its own.
-    const leaseMs = this.config.WORKER_LEASE_SECONDS * 1000;
     const heartbeat = setInterval(() => {
-      this.outbox.extendLeases(this.owner, rows.map((r) => r.id), new Date(this.clock.now().getTime() + leaseMs)).catch((error: unknown) => {
+      this.outbox.extendLeases(this.owner, rows.map((r) => r.id), leaseSeconds).catch((error: unknown) => {
         this.logger.warn(`could not extend the lease of ${rows.length} outbox rows: ${error instanceof Error ? error.message : String(error)}`);
       });
-    }, leaseMs / 3);
+    }, (leaseSeconds * 1000) / 3);
     let results: Record<DispatchResult, number>;
     try {
       results = await this.dispatcher.dispatch(rows, byId, { owner: this.owner, now, concurrency: this.config.WORKER_CONCURRENCY, limiters: this.limiters });

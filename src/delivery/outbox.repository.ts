@@ -48,8 +48,10 @@ export class OutboxRepository {
   ) {}
 
   /**
-   * Claims up to `limit` due rows of the given campaigns for `owner` until `leaseUntil`. SKIP LOCKED
+   * Claims up to `limit` due rows of the given campaigns for `owner` for `leaseSeconds`. SKIP LOCKED
    * lets any number of workers claim side by side without waiting on each other or taking the same row.
+   * `now` (the application's clock) decides what is due; the lease runs on the database's clock, the
+   * one clock every worker shares, so a worker whose clock runs ahead never takes a live batch.
    *
    * Each campaign's earliest rows are read in index order (`campaign_id = ANY(...)` cannot be, and
    * sorted every due row of the campaign on each claim: O(backlog) per batch), then the few are
@@ -57,11 +59,11 @@ export class OutboxRepository {
    * PostgreSQL may plan as a scan of the whole outbox. With several campaigns up to `limit` rows of
    * each are locked for the statement's instant; other workers skip them meanwhile.
    */
-  async claim(owner: string, campaignIds: string[], now: Date, leaseUntil: Date, limit: number): Promise<ClaimedMessage[]> {
+  async claim(owner: string, campaignIds: string[], now: Date, leaseSeconds: number, limit: number): Promise<ClaimedMessage[]> {
     if (campaignIds.length === 0) return [];
     const result = await this.db.query(
       `UPDATE outbox_messages o
-          SET state = 'processing', lease_owner = $1, lease_until = $4, attempts = o.attempts + 1, updated_at = now()
+          SET state = 'processing', lease_owner = $1, lease_until = now() + make_interval(secs => $4), attempts = o.attempts + 1, updated_at = now()
         WHERE o.id = ANY (ARRAY(
           SELECT due.id
             FROM unnest($2::uuid[]) AS running(campaign_id)
@@ -74,7 +76,7 @@ export class OutboxRepository {
            ORDER BY due.at, due.id
            LIMIT $5))
         RETURNING ${CLAIMED_COLUMNS}`,
-      [owner, campaignIds, now, leaseUntil, limit],
+      [owner, campaignIds, now, leaseSeconds, limit],
     );
     return returned<ClaimedMessage>(result);
   }
@@ -227,14 +229,15 @@ export class OutboxRepository {
    * 'sending' rows may have reached it: they go back too (the message must not be lost), flagged,
    * and their messages row stays open for the resend to complete — one record per message, however
    * many crashes it took — noting that it was with a worker that stopped. A duplicate is at most a
-   * message the provider had accepted when the crash came, and it keeps its Message-ID.
+   * message the provider had accepted when the crash came, and it keeps its Message-ID. Expiry is
+   * judged on the database's clock, like the lease itself; `now` only dates the note.
    */
   async recoverExpiredLeases(now: Date): Promise<{ requeued: number; ambiguous: number }> {
     return this.db.transaction(async (tx) => {
       const rows = returned<{ id: string; state: OutboxState }>(
         await tx.query(
           `WITH expired AS (
-             SELECT id, state FROM outbox_messages WHERE state IN ('processing', 'sending') AND lease_until < $1 FOR UPDATE SKIP LOCKED)
+             SELECT id, state FROM outbox_messages WHERE state IN ('processing', 'sending') AND lease_until < now() FOR UPDATE SKIP LOCKED)
            UPDATE outbox_messages o
               SET state = 'pending', lease_owner = NULL, lease_until = NULL, updated_at = now(),
                   details = CASE WHEN expired.state = 'sending'
@@ -242,7 +245,6 @@ export class OutboxRepository {
                                  ELSE o.details END
              FROM expired WHERE o.id = expired.id
            RETURNING o.id, expired.state`,
-          [now],
         ),
       );
       const sending = rows.filter((r) => r.state === 'sending').map((r) => r.id);
@@ -259,11 +261,11 @@ export class OutboxRepository {
   }
 
   /** The worker is alive and still holds these rows: their lease moves on (a batch may outlast one lease). */
-  async extendLeases(owner: string, ids: readonly string[], leaseUntil: Date): Promise<void> {
+  async extendLeases(owner: string, ids: readonly string[], leaseSeconds: number): Promise<void> {
     if (ids.length === 0) return;
     await this.db.query(
-      `UPDATE outbox_messages SET lease_until = $3 WHERE id = ANY($2::bigint[]) AND lease_owner = $1 AND state IN ('processing', 'sending')`,
-      [owner, [...ids], leaseUntil],
+      `UPDATE outbox_messages SET lease_until = now() + make_interval(secs => $3) WHERE id = ANY($2::bigint[]) AND lease_owner = $1 AND state IN ('processing', 'sending')`,
+      [owner, [...ids], leaseSeconds],
     );
   }
 

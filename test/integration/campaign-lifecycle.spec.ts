@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { ManualClock } from '../../src/campaigns/calendar/clock';
 import { CampaignScheduler } from '../../src/campaigns/campaign-scheduler.service';
 import { DeliveryWorker } from '../../src/delivery/delivery-worker';
+import { OutboxRepository } from '../../src/delivery/outbox.repository';
 import { contactInput } from '../factories/contact.factory';
 import { insertEmailAudience, middayZone } from '../support/audience.factory';
 import { createTestApp, TestApp } from '../support/test-app';
@@ -151,6 +152,28 @@ describe('campaign lifecycle', () => {
     expect(messages).toEqual({ messages: recipients, recipients, sent: recipients });
     const { body } = await t.http.get(`/campaigns/${id}`).set(t.auth('viewer')).expect(200);
     expect(body).toMatchObject({ status: 'completed', progress: { sent: recipients, total: recipients } });
+  });
+
+  it('keeps a live batch with its worker however far another worker’s clock runs ahead; a lease run out on the database’s clock is taken over', async () => {
+    clock.set('2027-05-11T10:00:00Z');
+    const tag = tagged();
+    await insertEmailAudience(t, 3, tag, middayZone(clock.now()));
+    const id = await campaign({ name: `lease ${tag}`, kind: 'broadcast', audience: { field: 'tags', op: 'has', value: tag } });
+    await t.http.post(`/campaigns/${id}/start`).set(t.auth('marketer')).expect(200);
+    const repository = t.app.get(OutboxRepository);
+    const held = await repository.claim('live-worker', [id], clock.now(), 60, 10);
+    expect(held).toHaveLength(3);
+
+    // A worker whose business clock (a test's, or a host's that drifted) is a year ahead sweeps for dead workers.
+    await repository.recoverExpiredLeases(new Date('2028-05-11T10:00:00Z'));
+    expect([...(await outbox(id)).values()].map((r) => r.state)).toEqual(['processing', 'processing', 'processing']);
+
+    // The live worker stops renewing: once the database's clock passes the lease, the rows go back to the queue.
+    await t.db.query(`UPDATE outbox_messages SET lease_until = now() - interval '1 second' WHERE campaign_id = $1`, [id]);
+    await repository.recoverExpiredLeases(clock.now());
+    expect([...(await outbox(id)).values()].map((r) => r.state)).toEqual(['pending', 'pending', 'pending']);
+    const drained = await t.app.get(DeliveryWorker).drain({ campaignIds: [id] });
+    expect(drained.results).toMatchObject({ sent: 3, lost_lease: 0 });
   });
 
   it('refuses what the lifecycle does not allow, and bad schedules, naming the field', async () => {

@@ -95,6 +95,27 @@ describe('care triggers', () => {
     expect(row.details.age).toBe(37);
   });
 
+  it('greets twins who share birthday and zone once each, and an elder brother born the same day with his own age', async () => {
+    clock.set('2027-07-01T00:00:00Z');
+    const tag = `twins-${randomBytes(3).toString('hex')}`;
+    const twins = [
+      await contact({ tags: [tag], timeZone: 'Asia/Shanghai', birthday: '1995-07-02', locale: 'zh-CN' }),
+      await contact({ tags: [tag], timeZone: 'Asia/Shanghai', birthday: '1995-07-02', locale: 'zh-CN' }),
+    ];
+    const brother = await contact({ tags: [tag], timeZone: 'Asia/Shanghai', birthday: '1990-07-02', locale: 'zh-CN' });
+    const cousin = await contact({ tags: [tag], timeZone: 'America/Los_Angeles', birthday: '1995-07-02', locale: 'en' });
+    const campaignId = await triggerCampaign({ type: 'birthday', localTime: '09:00' }, tag);
+    await runClockTo(campaignId, '2027-07-02T12:00:00Z', 12);
+    const found = await rows(campaignId);
+    // Shanghai's 09:00 on 2 July is 01:00 UTC; Los Angeles' comes after the clock stopped.
+    expect(found.map((r) => r.contact_id).sort()).toEqual([...twins, brother].sort());
+    expect(new Set(found.map((r) => new Date(r.due_at).toISOString()))).toEqual(new Set(['2027-07-02T01:00:00.000Z']));
+    const ageOf = new Map(found.map((r) => [r.contact_id, r.details.age]));
+    expect([ageOf.get(twins[0]), ageOf.get(twins[1]), ageOf.get(brother)]).toEqual([32, 32, 37]);
+    await runClockTo(campaignId, '2027-07-03T00:00:00Z', 12);
+    expect((await rows(campaignId)).find((r) => r.contact_id === cousin)?.due_at.toISOString()).toBe('2027-07-02T16:00:00.000Z');
+  });
+
   it('keeps a lunar birthday on its lunar date: 八月十五 is 15 September in 2027', async () => {
     clock.set('2027-09-01T00:00:00Z');
     const tag = `lunar-${randomBytes(3).toString('hex')}`;

@@ -43,6 +43,8 @@ interface Prepared {
   facts: RecipientFacts;
   channel: ChannelKind;
   rendered: RenderedContent;
+  /** Signed once for the body, used again for the List-Unsubscribe header (e-mail only). */
+  unsubscribeUrl: string | null;
   /** The messages row written with the claim (e-mail and SMS; print batches write their own). */
   messageId?: string;
 }
@@ -150,11 +152,11 @@ export class Dispatcher {
   ): Promise<DispatchResult | 'printing'> {
     try {
       if (!facts || !context) return await this.skip(row, options.owner, 'erased', row.channel);
-      const rendered = await this.preparer.render(campaign, row.channel!, row.variant, context, row, options.now);
+      const { rendered, unsubscribeUrl } = await this.preparer.render(campaign, row.channel!, row.variant, context, row, options.now);
       if (!(await this.outbox.resumeSending(row.id, options.owner))) return 'lost_lease';
       // After a crash the message's record is still open: the resend completes it rather than adding a second.
       const messageId = row.channel === 'mail' ? null : await this.outbox.openMessage(row.messageId);
-      return await this.deliverOrQueue({ row, campaign, facts, channel: row.channel!, rendered, ...(messageId ? { messageId } : {}) }, options, letters);
+      return await this.deliverOrQueue({ row, campaign, facts, channel: row.channel!, rendered, unsubscribeUrl, ...(messageId ? { messageId } : {}) }, options, letters);
     } catch (error) {
       this.logger.error(`outbox row ${row.id}: ${error instanceof Error ? error.stack : String(error)}`);
       return this.retryOrGiveUp(row, campaign, options, { status: 'transient', error: error instanceof Error ? error.message : String(error) }, null);
@@ -175,7 +177,8 @@ export class Dispatcher {
     if (!prepared.ready || !facts) {
       return { result: await this.skip(row, options.owner, prepared.ready ? 'erased' : prepared.reason, null, prepared.ready ? {} : prepared.details) };
     }
-    return { prepared: { row, campaign, facts, channel: prepared.channel, rendered: prepared.rendered }, guardRequest: prepared.guardRequest };
+    const { channel, rendered, unsubscribeUrl, guardRequest } = prepared;
+    return { prepared: { row, campaign, facts, channel, rendered, unsubscribeUrl }, guardRequest };
   }
 
   /**
@@ -303,7 +306,7 @@ export class Dispatcher {
 
   private async deliver(p: Prepared, options: DispatchOptions): Promise<DispatchResult> {
     await options.limiters[p.channel]?.take();
-    const request = this.requestOf(p.row, p.campaign, p.facts, p.channel, p.rendered);
+    const request = { ...this.requestOf(p.row, p.campaign, p.facts, p.channel, p.rendered), unsubscribeUrl: p.unsubscribeUrl };
     if (!request.to) return this.giveUp(p.row, options.owner, { status: 'permanent', error: `no ${p.channel} address any more` }, null, 'failed');
     let finished = false;
     // The provider's "sent", the message record, the outbox row and the guard's claim are written

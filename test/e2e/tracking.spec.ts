@@ -31,6 +31,8 @@ interface SentMail {
   messageId: string;
   html: string;
   links: string[];
+  /** The URL in the List-Unsubscribe header. */
+  listUnsubscribe: string;
 }
 
 describe('open and click tracking (e2e)', () => {
@@ -84,7 +86,8 @@ describe('open and click tracking (e2e)', () => {
     for (const received of sink.messages.slice(before)) {
       const html = (await simpleParser(received.raw)).html as string;
       const links = [...html.matchAll(/<a [^>]*href="([^"]+)"/g)].map((m) => m[1].replace(/&amp;/g, '&'));
-      const mail = { contactId: '', messageId: '', html, links };
+      const listUnsubscribe = /^List-Unsubscribe:\s*<([^>]+)>/im.exec(received.raw.toString())?.[1] ?? '';
+      const mail = { contactId: '', messageId: '', html, links, listUnsubscribe };
       // Whose mail it is, as the pixel's token says.
       const check = tokens.verify(new URL(pixelOf(mail)).pathname.slice('/t/o/'.length, -'.gif'.length), 'tracking');
       if (!check.ok) throw new Error(`pixel token did not verify: ${check.reason}`);
@@ -131,7 +134,11 @@ describe('open and click tracking (e2e)', () => {
     const tracked = mail.links.filter((l) => l.startsWith(`${PUBLIC_BASE_URL}/t/c/`));
     expect(tracked).toHaveLength(3);
     expect(mail.links).toContain('mailto:care@tidings.test');
-    expect(mail.links.some((l) => l.startsWith(`${PUBLIC_BASE_URL}/unsubscribe/`))).toBe(true);
+    // The body's unsubscribe link is the header's one-click link, and it belongs to this contact.
+    const unsubscribe = mail.links.filter((l) => l.startsWith(`${PUBLIC_BASE_URL}/unsubscribe/`));
+    expect(unsubscribe).toEqual([mail.listUnsubscribe]);
+    const unsubscribeToken = t.app.get(SignedTokens).verify(mail.listUnsubscribe.slice(`${PUBLIC_BASE_URL}/unsubscribe/`.length), 'unsubscribe');
+    expect(unsubscribeToken).toMatchObject({ ok: true, claims: { contactId: mail.contactId, data: { ch: 'email' } } });
     expect(mail.html).not.toContain('shop.example.com');
     expect(pixelOf(mail)).toMatch(new RegExp(`^${PUBLIC_BASE_URL}/t/o/[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]{22}\\.gif$`));
     expect(Math.max(...tracked.map((l) => l.length))).toBeLessThan(260);

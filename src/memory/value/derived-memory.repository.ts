@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { PreparedStatements, SqlValues, withStatements } from '../../common/prepared-statements';
+import { ListenerLocks } from '../interactions/interaction-hooks';
 import { lockPredictionsSql, PairEstimate, purchasesAndRatesSql, replacePredictionsSql, toPurchasesAndRates } from '../replenishment/replenishment.repository';
 import { DerivedValue, ValueChange } from './contact-value.derive';
 import { FactsAndClasses, lockValueRowsSql, saveValuesSql, toFactsAndClasses, valueFactsParams, valueFactsSql } from './value.repository';
@@ -29,10 +30,17 @@ export class DerivedMemoryRepository {
   async lock(tx: EntityManager, contactIds: string[]): Promise<void> {
     const values = new SqlValues();
     const ids = contactIdsParam(values, contactIds);
-    // set_config(…, true) lasts until the transaction ends: the read and the write after it.
-    const genericPlans = contactIds.length === 1 ? `, generic_plans AS (SELECT set_config('plan_cache_mode', 'force_generic_plan', true))` : '';
+    const genericPlans = contactIds.length === 1 ? `, generic_plans AS (${GENERIC_PLANS_SQL})` : '';
     const locks = lockPredictionsSql(ids);
     await this.statements.rows(tx, `WITH value_rows AS (${lockValueRowsSql(ids)})${genericPlans}\n${genericPlans ? `${locks}, generic_plans` : locks}`, values.values);
+  }
+
+  /**
+   * The locks of `lock` as parts of a WITH, for the statement that records one interaction (`ids`:
+   * that contact, or none when nothing was stored); the read and the write then use generic plans.
+   */
+  locks(ids: string): ListenerLocks {
+    return { statements: [lockValueRowsSql(ids)], queries: [lockPredictionsSql(ids), GENERIC_PLANS_SQL] };
   }
 
   /** What both recomputations read, in one statement whose snapshot follows the locks. */
@@ -59,6 +67,9 @@ export class DerivedMemoryRepository {
 }
 
 /** The placeholder of the contacts' ids: a one-element ARRAY for one contact, so generic plans are costed for one (see above). */
+/** set_config(…, true) lasts until the transaction ends: the read and the write after the locks. */
+const GENERIC_PLANS_SQL = `SELECT set_config('plan_cache_mode', 'force_generic_plan', true)`;
+
 function contactIdsParam(values: SqlValues, contactIds: string[]): string {
   return contactIds.length === 1 ? `ARRAY[${values.add(contactIds[0], 'uuid')}]` : values.add(contactIds, 'uuid[]');
 }

@@ -20,7 +20,8 @@ export interface InteractionListener {
    * The locks onInteractionsRecorded would take first, for the contacts of `ids` (a uuid[]
    * expression), so that the statement recording one interaction can take them itself: a round
    * trip fewer on the API's busiest write. The statement after it sees what the previous holder of
-   * the locks committed, as it does when the listener locks on its own.
+   * the locks committed, as it does when the listener locks on its own. That transaction runs
+   * nothing but the listeners after it before it commits.
    */
   locks?(ids: string): ListenerLocks;
 }

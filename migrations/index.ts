@@ -12,6 +12,7 @@ import { CreateTrackedLinks1765756800000 } from './1765756800000-CreateTrackedLi
 import { ImportJobContacts1765843200000 } from './1765843200000-ImportJobContacts';
 import { CampaignScopedApiKeys1765846800000 } from './1765846800000-CampaignScopedApiKeys';
 import { ReportIndexes1765850400000 } from './1765850400000-ReportIndexes';
+import { DerivedMemoryCoveringIndexes1765854000000 } from './1765854000000-DerivedMemoryCoveringIndexes';
 
 /** Every migration, oldest first. Listed explicitly so ts-jest and the compiled build load the same set. */
 export const migrations = [
@@ -29,4 +30,5 @@ export const migrations = [
   ImportJobContacts1765843200000,
   CampaignScopedApiKeys1765846800000,
   ReportIndexes1765850400000,
+  DerivedMemoryCoveringIndexes1765854000000,
 ];

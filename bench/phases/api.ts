@@ -10,11 +10,14 @@
  *   POST /contacts/:id/interactions    a purchase with one line, a new eventId each time, for a
  *                                      random contact (the rice-jar path: value and run-out
  *                                      predictions follow in the same transaction)
- * `--profile` writes a CPU profile of the service and prints where its time went.
+ * `--profile` writes a CPU profile of the service and prints where its time went. Each window also
+ * reports the database's CPU per request (its server processes' CPU time, when the server runs on
+ * this machine) and the load average at its end.
  */
 import autocannon from 'autocannon';
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { createServer } from 'node:net';
 import { basename, join } from 'node:path';
 import { Client } from 'pg';
@@ -40,6 +43,37 @@ const PROFILE_GROUPS: Array<[string, RegExp]> = [
   ['Nest, rxjs', /^(@nestjs\/.*|rxjs|reflect-metadata)$/],
   ['GC', /^\(gc\)$/],
 ];
+
+/**
+ * CPU time (ns) so far of each server process serving the database at `url`, read from
+ * /proc/<pid>/schedstat: null when the server is not on this machine (or not readable).
+ */
+async function databaseCpuNs(url: string): Promise<Map<number, number> | null> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`);
+    const cpu = new Map<number, number>();
+    for (const { pid } of rows) {
+      try {
+        cpu.set(pid, Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]));
+      } catch {
+        return null;
+      }
+    }
+    return cpu;
+  } finally {
+    await client.end();
+  }
+}
+
+/** The database's CPU between two samples, in ms; a process that started in between counts from zero. */
+function databaseCpuMsBetween(before: Map<number, number> | null, after: Map<number, number> | null): number | null {
+  if (!before || !after) return null;
+  let ns = 0;
+  for (const [pid, total] of after) ns += total - (before.get(pid) ?? 0);
+  return ns / 1e6;
+}
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -224,14 +258,23 @@ async function run(options: BenchOptions): Promise<PhaseResult[]> {
       await load(port, warmUp, endpoint.request, `Bearer ${key}`);
       // Each endpoint's measured window is profiled on its own.
       if (profile) service.send({ profiler: 'start' });
+      const cpuBefore = await databaseCpuNs(url);
       const figures = await load(port, seconds, endpoint.request, `Bearer ${key}`);
+      const databaseCpuMs = databaseCpuMsBetween(cpuBefore, await databaseCpuNs(url));
+      // The machine is shared: a window's figures mean little without what else ran.
+      const loadAverage = Number(loadavg()[0].toFixed(1));
       if (profile) service.send({ profiler: 'stop' });
       const met = figures.p99 < P99_TARGET_MS && figures.non2xx === 0 && figures.errors === 0 && figures.perSecond >= RATE * 0.95;
       console.log(
         `${endpoint.name.padEnd(32)} ${figures.perSecond}/s  p50 ${figures.p50} ms  p90 ${figures.p90} ms  p99 ${figures.p99} ms  max ${figures.max} ms  ` +
-          `non-2xx ${figures.non2xx}  errors ${figures.errors} ${JSON.stringify(figures.statuses)}`,
+          `non-2xx ${figures.non2xx}  errors ${figures.errors} ${JSON.stringify(figures.statuses)}  ` +
+          `database CPU ${databaseCpuMs === null ? 'n/a' : `${(databaseCpuMs / figures.requests).toFixed(2)} ms/request`}  load average ${loadAverage}`,
       );
-      const extra: Record<string, unknown> = { ...figures };
+      const extra: Record<string, unknown> = {
+        ...figures,
+        databaseCpuMsPerRequest: databaseCpuMs === null ? null : Number((databaseCpuMs / figures.requests).toFixed(2)),
+        loadAverage,
+      };
       if (profile) {
         await new Promise((resolve) => setTimeout(resolve, 500));
         const written = `${profilePrefix}-${index + 1}.cpuprofile`;

@@ -134,6 +134,43 @@ describe('replenishment (the rice jar)', () => {
     expect(await predictionOf(contact, rice)).toMatchObject({ purchases_used: 3 });
   });
 
+  it('an API purchase that arrives while another transaction holds the contact waits for it and counts its purchase', async () => {
+    // The API's recording statement takes the derived-memory locks itself; the read after it must still see what the holder committed.
+    const contact = await insertContact(t.db);
+    const rice = `rice-${randomUUID()}`;
+    const start = DateTime.utc().minus({ days: 60 });
+    await buy(contact, rice, start, 10);
+    let release!: () => void;
+    let recorded!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const firstRecorded = new Promise<void>((resolve) => (recorded = resolve));
+    const first = t.db.transaction(async (tx: EntityManager) => {
+      await insertInteraction(tx, { contactId: contact, kind: 'purchase', occurredAt: start.plus({ days: 20 }).toJSDate(), lines: [{ productKey: rice, quantity: 10 }] });
+      await hooks.run(tx, [contact]);
+      recorded();
+      await held;
+    });
+    await firstRecorded;
+    const posted = t.http
+      .post(`/contacts/${contact}/interactions`)
+      .set(t.auth('marketer'))
+      .send({ eventId: `jar-${randomUUID()}`, kind: 'purchase', occurredAt: start.plus({ days: 40 }).toISO(), items: [{ productKey: rice, quantity: 10 }] })
+      .then((res) => res);
+    for (let i = 0; ; i++) {
+      const [{ waiting }] = await t.db.query(
+        `SELECT count(*)::int AS waiting FROM pg_stat_activity
+          WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%INSERT INTO interactions%'`,
+      );
+      if (waiting > 0) break;
+      if (i > 5_000) throw new Error('the API request never waited for the transaction holding the contact');
+    }
+    release();
+    await first;
+    expect((await posted).status).toBe(201);
+    expect(await predictionOf(contact, rice)).toMatchObject({ purchases_used: 3 });
+    expect(await t.db.query(`SELECT frequency_12m FROM contact_value WHERE contact_id = $1`, [contact])).toEqual([{ frequency_12m: 3 }]);
+  });
+
   it('answers 404 for an unknown contact', async () => {
     await t.http.get(`/contacts/${randomUUID()}/replenishment`).set(t.auth('viewer')).expect(404);
   });

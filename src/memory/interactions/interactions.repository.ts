@@ -1,6 +1,7 @@
 import { Injectable, Optional } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { PreparedStatements } from '../../common/prepared-statements';
+import { ListenerLocks } from './interaction-hooks';
 import { InteractionKind, InteractionRecord, PurchaseLineRecord, StoredInteraction } from './interaction-rules';
 
 /** An interaction as the API shows it. */
@@ -37,8 +38,19 @@ const RETURNED_VIEW_COLUMNS = `i.id, i.contact_id AS "contactId", i.event_id AS 
  * the transaction ends. An eventId already stored inserts nothing (a concurrent writer of the same
  * eventId is waited for, then skipped); the caller then compares the stored event. The audit row is
  * the one AuditService.record writes for 'interaction.record'.
+ *
+ * `locks` are the interaction listeners' locks (InteractionHooks.locks of RECORDED_CONTACT_IDS),
+ * taken only when the interaction was stored: a listener then reads in the next statement, whose
+ * snapshot includes what the previous holder of the locks committed.
  */
-const RECORD_ONE_SQL = `
+function recordOneSql(locks: ListenerLocks): string {
+  const lockCtes = [
+    ...locks.statements.map((statement, n) => `lock_statement_${n} AS (${statement})`),
+    ...locks.queries.map((query, n) => `lock_query_${n} AS (${query})`),
+  ];
+  // A query that nothing references never runs; counting each one's rows makes it run.
+  const runLockQueries = locks.queries.map((_, n) => `(SELECT count(*) FROM lock_query_${n}) >= 0`).join(' AND ');
+  return `
   WITH live AS (
     SELECT id FROM contacts WHERE id = $1::uuid AND deleted_at IS NULL FOR KEY SHARE
   ), i AS (
@@ -57,13 +69,20 @@ const RECORD_ONE_SQL = `
     SELECT $13::uuid, $5::text, 'interaction.record', 'contact', i.contact_id::text,
            jsonb_build_object('interactionId', i.id, 'kind', i.kind, 'eventId', i.event_id)
       FROM i
-  )
+  )${lockCtes.map((cte) => `, ${cte}`).join('\n')}
   SELECT EXISTS (SELECT 1 FROM live) AS "contactLive", ${RETURNED_VIEW_COLUMNS},
          COALESCE((SELECT jsonb_agg(jsonb_build_object('lineNo', l.line_no, 'productKey', l.product_key, 'name', l.product_name,
                                                        'quantity', l.quantity::float8, 'unit', l.unit, 'unitPrice', l.unit_price::float8)
                                     ORDER BY l.line_no)
                      FROM lines l), '[]'::jsonb) AS items
-    FROM (SELECT 1) AS one LEFT JOIN i ON true`;
+    FROM (SELECT 1) AS one LEFT JOIN i ON true${runLockQueries ? `\n   WHERE ${runLockQueries}` : ''}`;
+}
+
+/** The contacts whose interaction recordOneSql stored (none, or the one), for the listeners' locks. */
+export const RECORDED_CONTACT_IDS = 'ARRAY(SELECT contact_id FROM i)';
+
+const NO_LOCKS: ListenerLocks = { statements: [], queries: [] };
+const recordOneSqlByLocks = new WeakMap<ListenerLocks, string>();
 
 @Injectable()
 export class InteractionsRepository {
@@ -71,11 +90,19 @@ export class InteractionsRepository {
   constructor(@Optional() private readonly statements: PreparedStatements = PreparedStatements.unnamed) {}
 
   /**
-   * Stores one interaction for a contact with its lines and audit row in one round trip. `contactLive`
-   * false: no such live contact, nothing stored; `stored` null: the eventId was already stored.
+   * Stores one interaction for a contact with its lines and audit row in one round trip, taking
+   * `locks` when it stored it. `contactLive` false: no such live contact, nothing stored; `stored`
+   * null: the eventId was already stored.
    */
-  async recordOne(tx: EntityManager, record: InteractionRecord, actor: { keyId: string | null; label: string }): Promise<{ contactLive: boolean; stored: InteractionView | null }> {
-    const [row] = await this.statements.rows<InteractionView & { contactLive: boolean }>(tx, RECORD_ONE_SQL, [
+  async recordOne(
+    tx: EntityManager,
+    record: InteractionRecord,
+    actor: { keyId: string | null; label: string },
+    locks: ListenerLocks = NO_LOCKS,
+  ): Promise<{ contactLive: boolean; stored: InteractionView | null }> {
+    let text = recordOneSqlByLocks.get(locks);
+    if (text === undefined) recordOneSqlByLocks.set(locks, (text = recordOneSql(locks)));
+    const [row] = await this.statements.rows<InteractionView & { contactLive: boolean }>(tx, text, [
       record.contactId, record.eventId, record.kind, record.occurredAt.toISOString(), actor.label, record.channel, record.amount,
       record.currency, record.summary, JSON.stringify(record.details), record.messageId, JSON.stringify(record.items), actor.keyId,
     ]);

@@ -8,7 +8,7 @@ import { BatchInteractionDto, InteractionInputDto } from './dto/interaction-inpu
 import { ListInteractionsQuery } from './dto/list-interactions.query';
 import { InteractionHooks } from './interaction-hooks';
 import { InteractionRecord, replayDifferences, toInteractionRecord } from './interaction-rules';
-import { InteractionsRepository, InteractionView } from './interactions.repository';
+import { InteractionsRepository, InteractionView, RECORDED_CONTACT_IDS } from './interactions.repository';
 import { assertContactExists, missingContacts } from './live-contacts';
 import { decodeCursor, encodeCursor } from './query-params';
 
@@ -40,17 +40,18 @@ export class InteractionsService {
   ) {}
 
   /**
-   * The API's busiest write: the interaction, its lines and audit row in one statement, then the
-   * derived memory, all in one transaction; the answer is what the insert returned (no read after it).
+   * The API's busiest write: the interaction, its lines, its audit row and the derived-memory locks
+   * in one statement, then the derived memory, all in one transaction; the answer is what the insert
+   * returned (no read after it).
    */
   async recordOne(contactId: string, dto: InteractionInputDto, actor: Actor): Promise<{ interaction: InteractionView; created: boolean }> {
     const { record, problems } = toInteractionRecord(dto, contactId, Date.now());
     if (problems.length > 0) throw ApiError.validation(problems);
     return this.db.transaction(async (tx) => {
-      const { contactLive, stored } = await this.repository.recordOne(tx, record, actor);
+      const { contactLive, stored } = await this.repository.recordOne(tx, record, actor, this.hooks.locks(RECORDED_CONTACT_IDS));
       if (!contactLive) throw ApiError.notFound('Contact', contactId);
       if (stored) {
-        await this.hooks.run(tx, [contactId]);
+        await this.hooks.run(tx, [contactId], true);
         return { interaction: stored, created: true };
       }
       const [existing] = await this.repository.byEventIds(tx, [record.eventId]);

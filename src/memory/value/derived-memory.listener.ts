@@ -1,6 +1,6 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { InteractionHooks, InteractionListener } from '../interactions/interaction-hooks';
+import { InteractionHooks, InteractionListener, ListenerLocks } from '../interactions/interaction-hooks';
 import { estimatePairs } from '../replenishment/run-out-model';
 import { deriveValues } from './contact-value.derive';
 import { DerivedMemoryRepository } from './derived-memory.repository';
@@ -11,7 +11,8 @@ import { valueCalendar } from './value-rules';
  * and run-out predictions (as ReplenishmentService.recomputeContacts) — current inside the
  * transaction that records its interactions, so a purchase is reflected the moment it is stored.
  * Both follow the same interactions, so they lock, read and write together: three statements per
- * recording instead of six (the busiest write of the API).
+ * recording instead of six, and two when the statement that records one interaction takes the
+ * locks (the busiest write of the API).
  */
 @Injectable()
 export class DerivedMemoryListener implements OnModuleInit, InteractionListener {
@@ -24,12 +25,16 @@ export class DerivedMemoryListener implements OnModuleInit, InteractionListener 
     this.hooks.register(this);
   }
 
-  async onInteractionsRecorded(tx: EntityManager, contactIds: string[]): Promise<void> {
+  locks(ids: string): ListenerLocks {
+    return this.derived.locks(ids);
+  }
+
+  async onInteractionsRecorded(tx: EntityManager, contactIds: string[], locked = false): Promise<void> {
     const ids = [...new Set(contactIds)];
     if (ids.length === 0) return;
     const now = new Date();
     const calendar = valueCalendar(now);
-    await this.derived.lock(tx, ids);
+    if (!locked) await this.derived.lock(tx, ids);
     const { value, pairs, rates } = await this.derived.read(tx, ids, calendar);
     const { derived, changes } = deriveValues(value, calendar);
     await this.derived.write(tx, ids, derived, changes, estimatePairs(pairs, rates), now);

@@ -87,13 +87,14 @@ export class SegmentReportRepository {
         AND ($3::timestamptz IS NULL OR o.due_at >= $3) AND ($4::timestamptz IS NULL OR o.due_at < $4)
         AND ($5::text IS NULL OR o.channel = $5)`;
     const targetingCampaigns = `SELECT id FROM campaigns WHERE segment_id IS NOT NULL AND ($2::uuid IS NULL OR segment_id = $2)`;
-    return this.db.query(
-      `WITH reactions AS (
+    const sql = `WITH reactions AS (
          SELECT message_id, count(*) FILTER (WHERE what = 'opened') AS opens, count(*) FILTER (WHERE what = 'clicked') AS clicks,
                 bool_or(what = ${REPLY_KIND}) AS replied
            FROM (SELECT e.message_id, e.status AS what FROM message_events e WHERE ${ENGAGEMENT_EVENT}
                  UNION ALL
                  SELECT i.message_id, i.kind FROM interactions i WHERE i.kind = ${REPLY_KIND} AND i.message_id IS NOT NULL) r
+          -- A scoped key's few campaigns: only their messages' reactions, not every message's.
+          WHERE $1::uuid[] IS NULL OR message_id IN (SELECT o.message_id FROM outbox_messages o WHERE o.campaign_id = ANY($1::uuid[]))
           GROUP BY message_id),
        unsubscribes AS (
          SELECT ce.contact_id, ce.channel, max(ce.recorded_at) AS last_at
@@ -132,9 +133,15 @@ export class SegmentReportRepository {
               t.materialised::int AS materialised, t.sent::int AS sent, t.delivered::int AS delivered,
               t."openedUnique"::int AS "openedUnique", t."clickedUnique"::int AS "clickedUnique",
               t.replied::int AS replied, t.unsubscribed::int AS unsubscribed
-         FROM totals t JOIN audience a ON a.segment_id = t.segment_id AND a.campaign_id IS NOT DISTINCT FROM t.campaign_id`,
-      [filter.campaignIds, filter.segmentId, filter.from, filter.until, filter.channel],
-    );
+         FROM totals t JOIN audience a ON a.segment_id = t.segment_id AND a.campaign_id IS NOT DISTINCT FROM t.campaign_id`;
+    const params = [filter.campaignIds, filter.segmentId, filter.from, filter.until, filter.channel];
+    if (filter.campaignIds === null) return this.db.query(sql, params);
+    return this.db.transaction(async (tx) => {
+      // A scoped key's few campaigns are small work: parallel workers would each rebuild the same
+      // reactions table and, on two cores, cost more than they share (1.2 s alone, 1.7-2.8 s with them, 5 campaigns).
+      await tx.query(`SET LOCAL max_parallel_workers_per_gather = 0`);
+      return tx.query(sql, params);
+    });
   }
 
   /** Live segments, oldest first. */

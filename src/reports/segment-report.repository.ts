@@ -75,8 +75,8 @@ export class SegmentReportRepository {
    * what came of it. Over all history that is every outbox row, so each row is looked at once:
    * the additive counts are summed per campaign (parallel hash joins against messages and against
    * each message's reactions, aggregated from their own tables), and only the audience, which a
-   * contact reached by two campaigns of one segment must not double, is counted apart, from one
-   * sort of (segment, contact, campaign). Segments are joined to the 50-odd campaign lines last.
+   * contact reached by two campaigns of one segment must not double, is counted apart from the
+   * narrow (segment, contact) and (campaign, contact) pairs. Segments are joined to the campaign lines last.
    * The outcomes are those of the campaign funnel (outcome-counts.sql.ts), counted per outbox row;
    * a message belongs to the one outbox row that sent it.
    */
@@ -116,13 +116,21 @@ export class SegmentReportRepository {
           WHERE o.campaign_id IN (${targetingCampaigns}) AND ${chosenRows}
           GROUP BY o.campaign_id),
        audience AS (
-         -- (segment, contact) gives the segment's audience, (segment, contact, campaign) each campaign's: one sort for both.
-         SELECT segment_id, campaign_id, count(*) AS audience
-           FROM (SELECT c.segment_id, o.campaign_id, o.contact_id
-                   FROM outbox_messages o JOIN campaigns c ON c.id = o.campaign_id
+         -- Both counts in one Parallel Append: the segment's from a hash of (segment, contact); each
+         -- campaign's from (campaign, contact), which the outbox's unique key gives in order.
+         SELECT segment_id, NULL::uuid AS campaign_id, count(*) AS audience
+           FROM (SELECT c.segment_id, o.contact_id FROM outbox_messages o JOIN campaigns c ON c.id = o.campaign_id
                   WHERE o.campaign_id IN (${targetingCampaigns}) AND ${chosenRows}
-                  GROUP BY GROUPING SETS ((c.segment_id, o.contact_id), (c.segment_id, o.contact_id, o.campaign_id))) reached
-          GROUP BY segment_id, campaign_id),
+                  GROUP BY c.segment_id, o.contact_id) reached
+          GROUP BY segment_id
+         UNION ALL
+         SELECT c.segment_id, reach.campaign_id, reach.audience
+           FROM (SELECT campaign_id, count(*) AS audience
+                   FROM (SELECT o.campaign_id, o.contact_id FROM outbox_messages o
+                          WHERE o.campaign_id IN (${targetingCampaigns}) AND ${chosenRows}
+                          GROUP BY o.campaign_id, o.contact_id) reached
+                  GROUP BY campaign_id) reach
+           JOIN campaigns c ON c.id = reach.campaign_id),
        totals AS (
          SELECT c.segment_id, p.campaign_id, sum(p.materialised) AS materialised, sum(p.sent) AS sent, sum(p.delivered) AS delivered,
                 sum(p."openedUnique") AS "openedUnique", sum(p."clickedUnique") AS "clickedUnique", sum(p.replied) AS replied,

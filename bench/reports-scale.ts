@@ -4,11 +4,12 @@
  * report's statements with EXPLAIN ANALYZE — first without the report indexes, then with them — and
  * prints both, with every sequential scan over more than 10,000 rows that a plan still does.
  *
- *   npx ts-node --transpile-only bench/reports-scale.ts [--outbox=1000000] [--reuse] [--keep]
+ *   npx ts-node --transpile-only bench/reports-scale.ts [--outbox=1000000] [--reuse] [--keep] [--only=segment]
  *
  * Not a phase of `npm run bench`: it measures reads, not a bulk path against a raw ceiling.
  * BENCH_DATABASE_URL names the server (default: local PostgreSQL). `--reuse` keeps a seeded database
- * from an earlier run with the same size (the report indexes are dropped again before "before").
+ * from an earlier run with the same size (the report indexes are dropped again before "before"). `--only`
+ * times just the reports whose name contains it, e.g. `--only=segment` while working on one report.
  */
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
@@ -25,7 +26,7 @@ import { checkRule } from '../src/segments/rules/segment-rule.validator';
 /** The migrations whose effect is measured: left out for "before", applied for "after". */
 const REPORT_INDEX_MIGRATIONS = ['ReportIndexes1765850400000'];
 
-const { values } = parseArgs({ options: { outbox: { type: 'string' }, reuse: { type: 'boolean' }, keep: { type: 'boolean' } } });
+const { values } = parseArgs({ options: { outbox: { type: 'string' }, reuse: { type: 'boolean' }, keep: { type: 'boolean' }, only: { type: 'string' } } });
 const OUTBOX_ROWS = Number(values.outbox ?? 1_000_000);
 const CAMPAIGNS = 50;
 const PER_CAMPAIGN = Math.floor(OUTBOX_ROWS / CAMPAIGNS);
@@ -131,14 +132,21 @@ async function seed(c: Client): Promise<void> {
   await c.query(`RESET session_replication_role`);
 }
 
-/** A stand-in for the DataSource that records each statement a repository runs (and runs it). */
+/**
+ * A stand-in for the DataSource that records each statement a repository runs (and runs it), with
+ * the settings (SET LOCAL) its transaction ran first, so the EXPLAIN is of the plan it really got.
+ */
 function recording(db: DataSource) {
-  const statements: Array<{ sql: string; params: unknown[] }> = [];
-  const query = (sql: string, params: unknown[] = []) => {
-    statements.push({ sql, params });
-    return db.query(sql, params);
-  };
-  return { statements, source: { query } as unknown as DataSource & EntityManager };
+  const statements: Array<{ sql: string; params: unknown[]; settings: string[] }> = [];
+  const over = (runner: DataSource | EntityManager, settings: string[]) => ({
+    query: async (sql: string, params: unknown[] = []) => {
+      if (/^SET LOCAL /i.test(sql)) settings.push(sql);
+      else statements.push({ sql, params, settings: [...settings] });
+      return runner.query(sql, params);
+    },
+  });
+  const transaction = (work: (tx: EntityManager) => Promise<unknown>) => db.transaction((tx) => work(over(tx, []) as unknown as EntityManager));
+  return { statements, source: { ...over(db, []), transaction } as unknown as DataSource & EntityManager };
 }
 
 interface Measured {
@@ -169,7 +177,7 @@ async function measure(db: DataSource, label: string): Promise<Measured[]> {
     ['lifetime value of one segment', (s) => new SegmentReportRepository(s).value(s, compileRule(vipRule, { now: until, paramOffset: 2 }), new Date('2026-09-15Z'), until)],
   ];
   const out: Measured[] = [];
-  for (const [report, run] of reports) {
+  for (const [report, run] of reports.filter(([name]) => !values.only || name.includes(values.only))) {
     const { statements, source } = recording(db);
     await run(source); // warm the cache, and record the statements
     const times: number[] = [];
@@ -181,8 +189,11 @@ async function measure(db: DataSource, label: string): Promise<Measured[]> {
     let planMs = 0;
     let pages = 0;
     const seqScans: string[] = [];
-    for (const { sql, params } of statements) {
-      const [{ 'QUERY PLAN': plan }] = await db.query(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${sql}`, params);
+    for (const { sql, params, settings } of statements) {
+      const [{ 'QUERY PLAN': plan }] = await db.transaction(async (tx) => {
+        for (const setting of settings) await tx.query(setting);
+        return tx.query(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${sql}`, params);
+      });
       planMs += plan[0]['Execution Time'];
       pages += (plan[0].Plan['Shared Hit Blocks'] ?? 0) + (plan[0].Plan['Shared Read Blocks'] ?? 0);
       walk(plan[0].Plan, (node) => {

@@ -1,6 +1,19 @@
 /**
- * The one definition of a funnel's counts, shared by every report that counts outcomes (a campaign's
- * funnel, segment performance), so "delivered" or "opened" means the same in each of them.
+ * What each outcome is, in one place for every report that counts outcomes (a campaign's funnel,
+ * segment performance), so "delivered" or "opened" means the same in each of them. Each predicate
+ * names its table by the alias given in its comment.
+ */
+/** A message's status (`m.status`, or `message_status` below) that counts as delivered. */
+export const DELIVERED_STATUSES = `('delivered', 'read')`;
+/** A tracking event (`e`) a person caused: an open or a click, bots excluded. */
+export const ENGAGEMENT_EVENT = `e.status IN ('opened', 'clicked') AND NOT coalesce((e.payload->>'bot')::boolean, false)`;
+/** The interaction kind (`i.kind`) that records a reply to a message. */
+export const REPLY_KIND = `'message_replied'`;
+/** A consent event (`ce`) that revoked a channel through an unsubscribe link. */
+export const UNSUBSCRIBE_CONSENT = `ce.status = 'revoked' AND ce.source = 'unsubscribe'`;
+
+/**
+ * The funnel's counts, grouped as the caller asks.
  *
  * `outboxRows` selects the outbox rows in question with at least `id, state, reason, message_id,
  * contact_id, sent_on` (the channel a message went out on), the status and sent_at of the row's
@@ -16,21 +29,21 @@ export function outcomeCountsSql(parts: { outboxRows: string; keys: string; grou
                 count(*) FILTER (WHERE e.status = 'opened') AS opens,
                 count(*) FILTER (WHERE e.status = 'clicked') AS clicks
            FROM message_events e JOIN o ON o.message_id = e.message_id
-          WHERE e.status IN ('opened', 'clicked') AND NOT coalesce((e.payload->>'bot')::boolean, false)
+          WHERE ${ENGAGEMENT_EVENT}
           GROUP BY e.message_id),
        replies AS (
-         SELECT DISTINCT i.message_id FROM interactions i JOIN o ON o.message_id = i.message_id WHERE i.kind = 'message_replied'),
+         SELECT DISTINCT i.message_id FROM interactions i JOIN o ON o.message_id = i.message_id WHERE i.kind = ${REPLY_KIND}),
        bounces AS (
          SELECT DISTINCT i.message_id FROM interactions i JOIN o ON o.message_id = i.message_id WHERE i.kind = 'message_bounced'),
        unsubscribes AS (
          SELECT DISTINCT o.message_id FROM o
            JOIN contact_consent_events ce ON ce.contact_id = o.contact_id AND ce.channel = o.sent_on
-          WHERE ce.status = 'revoked' AND ce.source = 'unsubscribe' AND ce.recorded_at >= o.message_sent_at)
+          WHERE ${UNSUBSCRIBE_CONSENT} AND ce.recorded_at >= o.message_sent_at)
        SELECT ${parts.keys},
               count(DISTINCT o.contact_id)::int AS audience,
               count(*)::int AS materialised,
               count(*) FILTER (WHERE o.state = 'sent')::int AS sent,
-              count(*) FILTER (WHERE o.state = 'sent' AND o.message_status IN ('delivered', 'read'))::int AS delivered,
+              count(*) FILTER (WHERE o.state = 'sent' AND o.message_status IN ${DELIVERED_STATUSES})::int AS delivered,
               count(*) FILTER (WHERE o.message_status = 'bounced' OR b.message_id IS NOT NULL)::int AS bounced,
               count(*) FILTER (WHERE o.state = 'failed')::int AS failed,
               count(*) FILTER (WHERE o.state = 'dead')::int AS "deadLettered",

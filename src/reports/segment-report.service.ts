@@ -17,9 +17,12 @@ type SegmentRates = Record<(typeof SEGMENT_RATES)[number], number | null>;
 
 const ZERO_COUNTS = Object.fromEntries(SEGMENT_COUNTS.map((key) => [key, 0])) as SegmentCounts;
 
+/** The funnel counts segment performance does not show; none of its rates is a share of them. */
+const NOT_SHOWN = { bounced: 0, failed: 0, deadLettered: 0, skipped: 0, deferred: 0, waiting: 0, openedTotal: 0, clickedTotal: 0 };
+
 function countsOf(row: SegmentCountsRow | undefined): SegmentCounts & { rates: SegmentRates } {
   const counts = row ? (Object.fromEntries(SEGMENT_COUNTS.map((key) => [key, row[key]])) as SegmentCounts) : { ...ZERO_COUNTS };
-  const all = rates((row ?? { ...ZERO_COUNTS, bounced: 0, failed: 0, deadLettered: 0, skipped: 0, deferred: 0, waiting: 0, openedTotal: 0, clickedTotal: 0 }) as Counts);
+  const all = rates({ ...NOT_SHOWN, ...counts } as Counts);
   return { ...counts, rates: Object.fromEntries(SEGMENT_RATES.map((key) => [key, all[key]])) as SegmentRates };
 }
 

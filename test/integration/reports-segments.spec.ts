@@ -185,3 +185,97 @@ describe('segment reports', () => {
     expect(value.distribution).toContainEqual({ dimension: 'abc_class', value: 'A', contacts: 3, lifetimeValue: '17000.00' });
   });
 });
+
+/**
+ * Segment performance where adding up per campaign could go wrong: a contact reached by two
+ * campaigns of one segment and by a campaign of another, members who left the segment after the
+ * sends, a key limited to some of a segment's campaigns. Each campaign's line is its funnel's total.
+ */
+describe('segment performance across overlapping campaigns and segments', () => {
+  let t: TestApp;
+  let database: Awaited<ReturnType<typeof isolatedDatabase>>;
+  const segment: Record<string, string> = {};
+  const campaign: Record<string, string> = {};
+  const people: Record<string, string> = {};
+
+  const MARCH = new Date('2027-03-02T09:00:00Z');
+  const APRIL = new Date('2027-04-01T09:00:00Z');
+  const after = (at: Date, minutes: number) => new Date(at.getTime() + minutes * 60_000);
+
+  beforeAll(async () => {
+    database = await isolatedDatabase('reports_segments_overlap');
+    t = await createTestApp({ DATABASE_URL: database.url });
+    const records = reportRecords(t);
+    segment.owners = await records.segment('Owners', 'owner');
+    segment.newsletter = await records.segment('Newsletter', 'news');
+    for (const [name, tags] of [['pia', ['owner', 'news']], ['quinn', ['owner']], ['tom', ['owner']], ['rex', ['news']]] as const) {
+      people[name] = await createContact(t, { tags });
+    }
+    campaign.spring = await records.campaign('Owners spring', { segmentId: segment.owners });
+    campaign.autumn = await records.campaign('Owners autumn', { segmentId: segment.owners });
+    campaign.news = await records.campaign('Newsletter April', { segmentId: segment.newsletter });
+
+    // Spring (e-mail, March): Pia delivered, then she unsubscribed from e-mail; Quinn delivered, opened and clicked.
+    await records.sent(campaign.spring, people.pia, 'email', 'delivered', MARCH, MARCH);
+    await records.unsubscribe(people.pia, 'email', after(MARCH, 60));
+    const quinn = await records.sent(campaign.spring, people.quinn, 'email', 'delivered', MARCH, MARCH);
+    await records.event(quinn, 'opened', after(MARCH, 5));
+    await records.event(quinn, 'clicked', after(MARCH, 6));
+    // Autumn (SMS, April): Pia delivered and replied (her e-mail unsubscribe does not touch SMS); Tom skipped.
+    const piaSms = await records.sent(campaign.autumn, people.pia, 'sms', 'delivered', APRIL, APRIL);
+    await records.reply(people.pia, piaSms, 'sms', after(APRIL, 2));
+    await records.outbox(campaign.autumn, people.tom, { state: 'skipped', channel: 'sms', reason: 'frequency_cap', dueAt: APRIL });
+    // Newsletter (e-mail, April): Pia read it (sent after she unsubscribed: not an unsubscribe it caused); Rex's only a bot opened.
+    await records.sent(campaign.news, people.pia, 'email', 'read', APRIL, APRIL);
+    const rex = await records.sent(campaign.news, people.rex, 'email', 'sent', APRIL, APRIL);
+    await records.event(rex, 'opened', after(APRIL, 1), true);
+
+    // Quinn has left the segment since, and Sam joined it after the sends: the report is about whom the campaigns reached.
+    await t.db.query(`UPDATE contacts SET tags = ARRAY['former'] WHERE id = $1`, [people.quinn]);
+    await createContact(t, { tags: ['owner'] });
+  });
+  afterAll(async () => {
+    await t.close();
+    await database.drop();
+  });
+
+  const SPRING = { audience: 2, materialised: 2, sent: 2, delivered: 2, openedUnique: 1, clickedUnique: 1, unsubscribed: 1, replied: 0 };
+  const AUTUMN = { audience: 2, materialised: 2, sent: 1, delivered: 1, openedUnique: 0, clickedUnique: 0, unsubscribed: 0, replied: 1 };
+  const NEWS = { audience: 2, materialised: 2, sent: 2, delivered: 1, openedUnique: 0, clickedUnique: 0, unsubscribed: 0, replied: 0 };
+
+  it("counts a contact once in each segment whose campaigns reached her, and each campaign's line as its funnel does", async () => {
+    const { body } = await t.http.get('/reports/segments').set(t.auth('viewer')).expect(200);
+    expect(body.segments.map((s: { segmentName: string }) => s.segmentName)).toEqual(['Newsletter', 'Owners']);
+    const [newsletter, owners] = body.segments;
+    // Pia, Quinn and Tom: Pia had both Owners campaigns; Quinn counts though she is no longer an owner.
+    expect(owners).toMatchObject({ audience: 3, materialised: 4, sent: 3, delivered: 3, openedUnique: 1, clickedUnique: 1, unsubscribed: 1, replied: 1 });
+    expect(owners.campaigns).toEqual([
+      expect.objectContaining({ id: campaign.spring, ...SPRING }),
+      expect.objectContaining({ id: campaign.autumn, ...AUTUMN }),
+    ]);
+    // Pia is in the Newsletter's audience as well as the Owners'.
+    expect(newsletter).toMatchObject({ ...NEWS, campaigns: [expect.objectContaining({ id: campaign.news, ...NEWS })] });
+
+    for (const line of [...owners.campaigns, ...newsletter.campaigns]) {
+      const funnel = (await t.http.get(`/reports/campaigns/${line.id}`).set(t.auth('viewer')).expect(200)).body;
+      for (const key of Object.keys(SPRING)) expect([line.name, key, line[key]]).toEqual([line.name, key, funnel.total[key]]);
+    }
+  });
+
+  it("counts a scoped key's campaigns only, its audience too", async () => {
+    const key = (await t.http.post('/api-keys').set(t.auth('admin')).send({ name: 'Autumn and news agency', role: 'viewer', campaignIds: [campaign.autumn, campaign.news] }).expect(201)).body.key;
+    const { body } = await t.http.get('/reports/segments').set({ Authorization: `Bearer ${key}` }).expect(200);
+    expect(body.segments).toEqual([
+      expect.objectContaining({ segmentName: 'Newsletter', ...NEWS }),
+      expect.objectContaining({ segmentName: 'Owners', ...AUTUMN, campaigns: [expect.objectContaining({ id: campaign.autumn, ...AUTUMN })] }),
+    ]);
+  });
+
+  it('narrows the audience with the filters: only those reached in the window or on the channel', async () => {
+    const sms = (await t.http.get(`/reports/segments/${segment.owners}`).query({ channel: 'sms' }).set(t.auth('viewer')).expect(200)).body.segment;
+    expect(sms).toMatchObject(AUTUMN);
+    const march = (await t.http.get(`/reports/segments/${segment.owners}`).query({ until: '2027-03-15T00:00:00Z' }).set(t.auth('viewer')).expect(200)).body.segment;
+    expect(march).toMatchObject(SPRING);
+    expect(march.campaigns[1]).toMatchObject({ id: campaign.autumn, audience: 0, materialised: 0 });
+  });
+});

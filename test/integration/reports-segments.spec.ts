@@ -5,6 +5,10 @@ import { reportRecords } from './reports-records';
 import { createTestApp, TestApp } from '../support/test-app';
 import { isolatedDatabase } from '../support/test-database';
 
+const MARCH = new Date('2027-03-02T09:00:00Z');
+const APRIL = new Date('2027-04-01T09:00:00Z');
+const after = (at: Date, minutes: number) => new Date(at.getTime() + minutes * 60_000);
+
 /**
  * Segment reports (issue 8) over records whose every number is known: what the campaigns aimed at
  * each segment achieved, and what each segment's members are worth now. The CSVs hold the same numbers.
@@ -16,10 +20,6 @@ describe('segment reports', () => {
   const segment: Record<string, string> = {};
   const campaign: Record<string, string> = {};
   const people: Record<string, string> = {};
-
-  const MARCH = new Date('2027-03-02T09:00:00Z');
-  const APRIL = new Date('2027-04-01T09:00:00Z');
-  const after = (at: Date, minutes: number) => new Date(at.getTime() + minutes * 60_000);
 
   beforeAll(async () => {
     database = await isolatedDatabase('reports_segments');
@@ -197,10 +197,6 @@ describe('segment performance across overlapping campaigns and segments', () => 
   const segment: Record<string, string> = {};
   const campaign: Record<string, string> = {};
   const people: Record<string, string> = {};
-
-  const MARCH = new Date('2027-03-02T09:00:00Z');
-  const APRIL = new Date('2027-04-01T09:00:00Z');
-  const after = (at: Date, minutes: number) => new Date(at.getTime() + minutes * 60_000);
 
   beforeAll(async () => {
     database = await isolatedDatabase('reports_segments_overlap');

@@ -31,6 +31,37 @@ describe('replenishment (the rice jar)', () => {
   const dueFor = async (contactId: string, day: string) =>
     (await replenishment.dueBetween(day, day, 3)).filter((d) => d.contactId === contactId).map((d) => d.productKey);
 
+  /**
+   * A transaction that records a purchase of `productKey` for the contact, runs the hooks (taking the
+   * derived-memory locks) and holds them until `release()`.
+   */
+  async function holdContact(contactId: string, productKey: string, at: DateTime): Promise<{ release: () => void; done: Promise<void> }> {
+    let release!: () => void;
+    let recorded!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const firstRecorded = new Promise<void>((resolve) => (recorded = resolve));
+    const done = t.db.transaction(async (tx: EntityManager) => {
+      await insertInteraction(tx, { contactId, kind: 'purchase', occurredAt: at.toJSDate(), lines: [{ productKey, quantity: 10 }] });
+      await hooks.run(tx, [contactId]);
+      recorded();
+      await held;
+    });
+    await firstRecorded;
+    return { release, done };
+  }
+
+  /** Waits (by asking PostgreSQL, not by sleeping) until a statement matching `queryLike` is blocked on a lock. */
+  async function untilBlocked(queryLike: string, what: string): Promise<void> {
+    for (let i = 0; ; i++) {
+      const [{ waiting }] = await t.db.query(
+        `SELECT count(*)::int AS waiting FROM pg_stat_activity
+          WHERE datname = current_database() AND wait_event_type = 'Lock' AND (${queryLike})`,
+      );
+      if (waiting > 0) return;
+      if (i > 5_000) throw new Error(`${what} never waited for the transaction holding the contact`);
+    }
+  }
+
   beforeAll(async () => {
     t = await createTestApp();
     replenishment = t.app.get(ReplenishmentService);
@@ -107,30 +138,11 @@ describe('replenishment (the rice jar)', () => {
     const contact = await insertContact(t.db);
     const rice = `rice-${randomUUID()}`;
     await buy(contact, rice, D0, 10);
-    let release!: () => void;
-    let recorded!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
-    const firstRecorded = new Promise<void>((resolve) => (recorded = resolve));
-    const first = t.db.transaction(async (tx: EntityManager) => {
-      await insertInteraction(tx, { contactId: contact, kind: 'purchase', occurredAt: D0.plus({ days: 20 }).toJSDate(), lines: [{ productKey: rice, quantity: 10 }] });
-      await hooks.run(tx, [contact]);
-      recorded();
-      await held;
-    });
-    await firstRecorded;
+    const first = await holdContact(contact, rice, D0.plus({ days: 20 }));
     const second = buy(contact, rice, D0.plus({ days: 40 }), 10);
-    // Wait (by asking PostgreSQL, not by sleeping) until the second transaction is blocked on a lock.
-    for (let i = 0; ; i++) {
-      const [{ waiting }] = await t.db.query(
-        `SELECT count(*)::int AS waiting FROM pg_stat_activity
-          WHERE datname = current_database() AND wait_event_type = 'Lock'
-            AND (query LIKE '%FROM contact_value%FOR UPDATE%' OR query LIKE '%pg_advisory_xact_lock%')`,
-      );
-      if (waiting > 0) break;
-      if (i > 5_000) throw new Error('the second transaction never waited for the first');
-    }
-    release();
-    await Promise.all([first, second]);
+    await untilBlocked(`query LIKE '%FROM contact_value%FOR UPDATE%' OR query LIKE '%pg_advisory_xact_lock%'`, 'the second transaction');
+    first.release();
+    await Promise.all([first.done, second]);
     expect(await predictionOf(contact, rice)).toMatchObject({ purchases_used: 3 });
   });
 
@@ -140,32 +152,15 @@ describe('replenishment (the rice jar)', () => {
     const rice = `rice-${randomUUID()}`;
     const start = DateTime.utc().minus({ days: 60 });
     await buy(contact, rice, start, 10);
-    let release!: () => void;
-    let recorded!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
-    const firstRecorded = new Promise<void>((resolve) => (recorded = resolve));
-    const first = t.db.transaction(async (tx: EntityManager) => {
-      await insertInteraction(tx, { contactId: contact, kind: 'purchase', occurredAt: start.plus({ days: 20 }).toJSDate(), lines: [{ productKey: rice, quantity: 10 }] });
-      await hooks.run(tx, [contact]);
-      recorded();
-      await held;
-    });
-    await firstRecorded;
+    const first = await holdContact(contact, rice, start.plus({ days: 20 }));
     const posted = t.http
       .post(`/contacts/${contact}/interactions`)
       .set(t.auth('marketer'))
       .send({ eventId: `jar-${randomUUID()}`, kind: 'purchase', occurredAt: start.plus({ days: 40 }).toISO(), items: [{ productKey: rice, quantity: 10 }] })
       .then((res) => res);
-    for (let i = 0; ; i++) {
-      const [{ waiting }] = await t.db.query(
-        `SELECT count(*)::int AS waiting FROM pg_stat_activity
-          WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%INSERT INTO interactions%'`,
-      );
-      if (waiting > 0) break;
-      if (i > 5_000) throw new Error('the API request never waited for the transaction holding the contact');
-    }
-    release();
-    await first;
+    await untilBlocked(`query LIKE '%INSERT INTO interactions%'`, 'the API request');
+    first.release();
+    await first.done;
     expect((await posted).status).toBe(201);
     expect(await predictionOf(contact, rice)).toMatchObject({ purchases_used: 3 });
     expect(await t.db.query(`SELECT frequency_12m FROM contact_value WHERE contact_id = $1`, [contact])).toEqual([{ frequency_12m: 3 }]);
